@@ -1,4 +1,4 @@
-/// `source_hash` and `uri_hash`: a consistent-hash ring with `pointsPerWeight` points per weight unit.
+/// `source_hash` and `uri_hash`: a consistent-hash ring with many points per weight unit.
 ///
 /// A key goes to the first ring point at or after its hash. Every server's points are on the ring
 /// whatever its state; an ineligible or avoided server is skipped by walking clockwise to the next
@@ -6,8 +6,13 @@
 /// restores the exact previous mapping. Points and keys use ``StableHash`` (never Swift's per-process
 /// seeded `Hasher`), so both nodes of an HA pair map every key to the same server.
 public struct ConsistentHash: BalancingPolicy {
-    /// Points per weight unit: enough that each server's share is within about a point of its due.
-    public static let defaultPointsPerWeight = 160
+    /// Fewest points per weight unit, reached only when the total weight is large.
+    public static let minimumPointsPerWeight = 100
+    /// Most points per weight unit: small backends get this many, so each of ten equal servers owns
+    /// within about half a percentage point of its 10%.
+    public static let maximumPointsPerWeight = 1000
+    /// The ring size aimed at when choosing points per weight unit between the two bounds.
+    public static let pointBudget = 160_000
 
     private struct Point: Sendable {
         var hash: UInt64
@@ -19,14 +24,18 @@ public struct ConsistentHash: BalancingPolicy {
         var weight: Int
     }
 
-    private let pointsPerWeight: Int
+    private let fixedPointsPerWeight: Int?
     private var ring: [Point] = []
     private var members: [Member] = []
     private var unkeyedCounter: UInt64 = 0
 
-    public init(servers: [ServerState], pointsPerWeight: Int = Self.defaultPointsPerWeight) {
-        precondition(pointsPerWeight > 0, "pointsPerWeight must be positive")
-        self.pointsPerWeight = pointsPerWeight
+    /// - Parameter pointsPerWeight: ring points per weight unit; nil picks
+    ///   `pointBudget / total weight` clamped to `minimumPointsPerWeight...maximumPointsPerWeight`.
+    ///   Point `k` of a server is the same whatever the count, so a change of count only adds or
+    ///   removes points and moves the keys near them.
+    public init(servers: [ServerState], pointsPerWeight: Int? = nil) {
+        precondition((pointsPerWeight ?? 1) > 0, "pointsPerWeight must be positive")
+        self.fixedPointsPerWeight = pointsPerWeight
         rebuildIfNeeded(servers)
     }
 
@@ -63,6 +72,10 @@ public struct ConsistentHash: BalancingPolicy {
         let current = servers.map { Member(name: $0.name, weight: $0.weight) }
         guard current != members || ring.isEmpty else { return }
         members = current
+        let totalWeight = max(1, servers.reduce(0) { $0 + $1.weight })
+        let pointsPerWeight =
+            fixedPointsPerWeight
+            ?? min(max(Self.pointBudget / totalWeight, Self.minimumPointsPerWeight), Self.maximumPointsPerWeight)
         var points: [Point] = []
         points.reserveCapacity(servers.reduce(0) { $0 + $1.weight * pointsPerWeight })
         for (index, server) in servers.enumerated() {
