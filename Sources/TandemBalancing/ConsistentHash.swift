@@ -13,6 +13,8 @@ public struct ConsistentHash: BalancingPolicy {
     public static let maximumPointsPerWeight = 1000
     /// The ring size aimed at when choosing points per weight unit between the two bounds.
     public static let pointBudget = 160_000
+    /// Past this many points (weights raised at run time) the density is chosen afresh.
+    public static let pointLimit = 4 * pointBudget
 
     private struct Point: Sendable {
         var hash: UInt64
@@ -24,18 +26,20 @@ public struct ConsistentHash: BalancingPolicy {
         var weight: Int
     }
 
-    private let fixedPointsPerWeight: Int?
+    private let isDensityFixed: Bool
+    private var pointsPerWeight: Int
     private var ring: [Point] = []
     private var members: [Member] = []
     private var unkeyedCounter: UInt64 = 0
 
-    /// - Parameter pointsPerWeight: ring points per weight unit; nil picks
-    ///   `pointBudget / total weight` clamped to `minimumPointsPerWeight...maximumPointsPerWeight`.
-    ///   Point `k` of a server is the same whatever the count, so a change of count only adds or
-    ///   removes points and moves the keys near them.
+    /// - Parameter pointsPerWeight: ring points per weight unit; nil picks `pointBudget / total weight`
+    ///   clamped to `minimumPointsPerWeight...maximumPointsPerWeight` once, here. Keeping the density
+    ///   for the policy's lifetime means a weight change only adds or removes that server's points,
+    ///   moving only keys next to them (unless the ring would outgrow `pointLimit`).
     public init(servers: [ServerState], pointsPerWeight: Int? = nil) {
         precondition((pointsPerWeight ?? 1) > 0, "pointsPerWeight must be positive")
-        self.fixedPointsPerWeight = pointsPerWeight
+        self.isDensityFixed = pointsPerWeight != nil
+        self.pointsPerWeight = pointsPerWeight ?? Self.adaptiveDensity(servers)
         rebuildIfNeeded(servers)
     }
 
@@ -72,12 +76,12 @@ public struct ConsistentHash: BalancingPolicy {
         let current = servers.map { Member(name: $0.name, weight: $0.weight) }
         guard current != members || ring.isEmpty else { return }
         members = current
-        let totalWeight = max(1, servers.reduce(0) { $0 + $1.weight })
-        let pointsPerWeight =
-            fixedPointsPerWeight
-            ?? min(max(Self.pointBudget / totalWeight, Self.minimumPointsPerWeight), Self.maximumPointsPerWeight)
+        let totalWeight = servers.reduce(0) { $0 + $1.weight }
+        if !isDensityFixed, totalWeight * pointsPerWeight > Self.pointLimit {
+            pointsPerWeight = Self.adaptiveDensity(servers)
+        }
         var points: [Point] = []
-        points.reserveCapacity(servers.reduce(0) { $0 + $1.weight * pointsPerWeight })
+        points.reserveCapacity(totalWeight * pointsPerWeight)
         for (index, server) in servers.enumerated() {
             let nameHash = StableHash.fnv1a(server.name.utf8)
             for point in 0..<(server.weight * pointsPerWeight) {
@@ -89,6 +93,12 @@ public struct ConsistentHash: BalancingPolicy {
         ring = points.sorted {
             $0.hash != $1.hash ? $0.hash < $1.hash : servers[$0.server].name < servers[$1.server].name
         }
+    }
+
+    /// Points per weight unit that make a ring of about `pointBudget` points, within the bounds.
+    private static func adaptiveDensity(_ servers: [ServerState]) -> Int {
+        let totalWeight = max(1, servers.reduce(0) { $0 + $1.weight })
+        return min(max(pointBudget / totalWeight, minimumPointsPerWeight), maximumPointsPerWeight)
     }
 
     private mutating func hash(of key: BalancingKey) -> UInt64 {

@@ -39,6 +39,27 @@ import Testing
         #expect(mapping(&policy, servers) == before)
     }
 
+    /// Raising one server's weight only moves keys to it; lowering it back restores the mapping.
+    @Test func weightChangeMovesOnlyToThatServer() {
+        var servers = makeServers(weights: Array(repeating: 1, count: 5))
+        var policy = ConsistentHash(servers: servers)
+        let keys = (0..<20_000).map { BalancingKey.clientAddress(clientAddress($0)) }
+        let before = keys.map { policy.pick(from: servers, key: $0, avoiding: []) }
+
+        servers[2].weight = 2
+        policy.serversChanged(servers)
+        let after = keys.map { policy.pick(from: servers, key: $0, avoiding: []) }
+        for (old, new) in zip(before, after) where old != new {
+            #expect(new == 2)
+        }
+        let share = Double(tally(after, count: 5)[2]) / Double(keys.count)
+        #expect(abs(share - 2.0 / 6.0) < 0.03, "\(share)")
+
+        servers[2].weight = 1
+        policy.serversChanged(servers)
+        #expect(keys.map { policy.pick(from: servers, key: $0, avoiding: []) } == before)
+    }
+
     /// With weights 1:2:3:4, shares are within 5 percentage points of 10/20/30/40%.
     @Test func sharesFollowWeights() {
         let servers = makeServers(weights: [1, 2, 3, 4])
