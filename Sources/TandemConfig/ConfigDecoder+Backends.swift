@@ -13,7 +13,11 @@ extension ConfigDecoder {
         if let name {
             definedBackends.append(name)
             claimUnique(
-                name, scope: "backend", label: "backend name", path: path.key("name"), line: fields["name"]?.mark?.line
+                name,
+                scope: "backend",
+                label: "backend name",
+                path: path.key("name"),
+                line: fields["name"]?.mark?.line
             )
         }
         let balance = optional(fields, "balance", default: .roundRobin, choice(BackendSettings.Balance.self))
@@ -27,14 +31,27 @@ extension ConfigDecoder {
         let timeouts = optional(fields, "timeouts", default: BackendTimeouts(), decodeBackendTimeouts)
         let pool = optional(fields, "pool", default: PoolSettings(), decodePool)
         let serverScope = "servers of \(path)"
-        let servers = required(fields, "servers", list(nonEmpty: true) { self.decodeServer($0, $1, scope: serverScope) })
+        let servers = required(
+            fields,
+            "servers",
+            list(nonEmpty: true) { self.decodeServer($0, $1, scope: serverScope) }
+        )
         guard let name, let servers else {
             return nil
         }
         return BackendSettings(
-            name: name, balance: balance, persistence: persistence, health: health, outlier: outlier,
-            maxConnections: maxConnections, maxQueue: maxQueue, queueTimeout: queueTimeout, retries: retries,
-            timeouts: timeouts, pool: pool, servers: servers
+            name: name,
+            balance: balance,
+            persistence: persistence,
+            health: health,
+            outlier: outlier,
+            maxConnections: maxConnections,
+            maxQueue: maxQueue,
+            queueTimeout: queueTimeout,
+            retries: retries,
+            timeouts: timeouts,
+            pool: pool,
+            servers: servers
         )
     }
 
@@ -47,7 +64,13 @@ extension ConfigDecoder {
         let weight = optional(fields, "weight", default: 1, integer(in: 1...256))
         let disabled = optional(fields, "disabled", default: false, bool)
         if let name {
-            claimUnique(name, scope: scope, label: "server name", path: path.key("name"), line: fields["name"]?.mark?.line)
+            claimUnique(
+                name,
+                scope: scope,
+                label: "server name",
+                path: path.key("name"),
+                line: fields["name"]?.mark?.line
+            )
         }
         guard let name, let address else {
             return nil
@@ -64,7 +87,11 @@ extension ConfigDecoder {
                 return nil
             }
             guard name.unicodeScalars.allSatisfy(Self.isCookieNameCharacter) else {
-                self.report(path, at: node, "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~), got \"\(name)\"")
+                self.report(
+                    path,
+                    at: node,
+                    "must be a cookie name (letters, digits and !#$%&'*+-.^_`|~), got \"\(name)\""
+                )
                 return nil
             }
             return name
@@ -138,17 +165,24 @@ extension ConfigDecoder {
         let settings = OutlierSettings(
             isEnabled: optional(fields, "enabled", default: true, bool),
             consecutiveFailures: optional(
-                fields, "consecutive_failures", default: defaults.consecutiveFailures, integer(in: 1...1000)
+                fields,
+                "consecutive_failures",
+                default: defaults.consecutiveFailures,
+                integer(in: 1...1000)
             ),
             baseEjection: optional(fields, "base_ejection", default: defaults.baseEjection, positiveDuration),
             maxEjection: optional(fields, "max_ejection", default: defaults.maxEjection, positiveDuration),
             maxEjectedPercent: optional(
-                fields, "max_ejected_percent", default: defaults.maxEjectedPercent, integer(in: 0...100)
+                fields,
+                "max_ejected_percent",
+                default: defaults.maxEjectedPercent,
+                integer(in: 0...100)
             )
         )
         if settings.maxEjection < settings.baseEjection {
             report(
-                path.key("max_ejection"), line: fields["max_ejection"]?.mark?.line ?? fields.line,
+                path.key("max_ejection"),
+                line: fields["max_ejection"]?.mark?.line ?? fields.line,
                 "must not be shorter than base_ejection (\(settings.baseEjection.configDescription))"
             )
         }

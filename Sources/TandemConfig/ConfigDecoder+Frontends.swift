@@ -20,12 +20,19 @@ extension ConfigDecoder {
         }
         if let name {
             claimUnique(
-                name, scope: "frontend", label: "frontend name", path: path.key("name"), line: fields["name"]?.mark?.line
+                name,
+                scope: "frontend",
+                label: "frontend name",
+                path: path.key("name"),
+                line: fields["name"]?.mark?.line
             )
         }
         if let bind {
             claimUnique(
-                bind.description, scope: "bind", label: "bind address", path: path.key("bind"),
+                bind.description,
+                scope: "bind",
+                label: "bind address",
+                path: path.key("bind"),
                 line: fields["bind"]?.mark?.line
             )
         }
@@ -33,7 +40,13 @@ extension ConfigDecoder {
             return nil
         }
         return FrontendSettings(
-            name: name, bind: bind, mode: mode, backend: backend, routes: routes, tls: tls, timeouts: timeouts,
+            name: name,
+            bind: bind,
+            mode: mode,
+            backend: backend,
+            routes: routes,
+            tls: tls,
+            timeouts: timeouts,
             limits: limits
         )
     }
@@ -86,7 +99,9 @@ extension ConfigDecoder {
             return nil
         }
         return TLSSettings(
-            certificates: certificates, ticketKeysPath: ticketKeys, minimumVersion: minimumVersion,
+            certificates: certificates,
+            ticketKeysPath: ticketKeys,
+            minimumVersion: minimumVersion,
             handshakeTimeout: handshakeTimeout
         )
     }

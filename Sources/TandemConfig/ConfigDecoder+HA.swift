@@ -32,9 +32,19 @@ extension ConfigDecoder {
             return nil
         }
         return HASettings(
-            listen: listen, peers: peers, keyFile: keyFile, interval: interval, deadAfter: deadAfter,
-            priority: priority, preempt: preempt, preemptDelay: preemptDelay, helperSocketPath: helper, track: track,
-            vips: vips, announce: announce, logPath: log
+            listen: listen,
+            peers: peers,
+            keyFile: keyFile,
+            interval: interval,
+            deadAfter: deadAfter,
+            priority: priority,
+            preempt: preempt,
+            preemptDelay: preemptDelay,
+            helperSocketPath: helper,
+            track: track,
+            vips: vips,
+            announce: announce,
+            logPath: log
         )
     }
 
@@ -61,8 +71,12 @@ extension ConfigDecoder {
             }
             return .gateway(
                 GatewayTrack(
-                    address: address.address, isIPv6: address.isIPv6, interval: interval, timeout: timeout,
-                    rise: rise, fall: fall
+                    address: address.address,
+                    isIPv6: address.isIPv6,
+                    interval: interval,
+                    timeout: timeout,
+                    rise: rise,
+                    fall: fall
                 )
             )
         }
@@ -100,7 +114,10 @@ extension ConfigDecoder {
         }
         if let address {
             claimUnique(
-                address.address, scope: "VIP", label: "VIP address", path: path.key("address"),
+                address.address,
+                scope: "VIP",
+                label: "VIP address",
+                path: path.key("address"),
                 line: fields["address"]?.mark?.line
             )
         }
@@ -128,7 +145,8 @@ extension ConfigDecoder {
             return
         }
         report(
-            fields.path.key("timeout"), line: fields["timeout"]?.mark?.line ?? fields.line,
+            fields.path.key("timeout"),
+            line: fields["timeout"]?.mark?.line ?? fields.line,
             "must be shorter than interval (\(interval.configDescription)), got \(timeout.configDescription)"
         )
     }

@@ -16,7 +16,8 @@ extension ConfigDecoder {
     /// A non-empty string; a number, boolean or null where a string belongs is an error (quote it to force a
     /// string).
     func string(_ node: Node, _ path: ConfigPath) -> String? {
-        guard case .scalar(let scalar) = node, scalar.style != .plain || node.tag.rawValue == Tag.Name.str.rawValue else {
+        guard case .scalar(let scalar) = node, scalar.style != .plain || node.tag.rawValue == Tag.Name.str.rawValue
+        else {
             report(path, at: node, "expected a string, got \(Self.describe(node))")
             return nil
         }
@@ -39,7 +40,9 @@ extension ConfigDecoder {
             return nil
         }
         let allowed = text.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar))
+            scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || ".-_".unicodeScalars.contains(scalar))
         }
         guard allowed, text.count <= 63 else {
             report(path, at: node, "must be 1-63 characters of A-Z, a-z, 0-9, '.', '_' and '-', got \"\(text)\"")

@@ -67,7 +67,8 @@ final class ConfigDecoder {
             guard keys.contains(key) else {
                 if renamedFrom == nil {
                     report(
-                        path.key(key), at: keyNode,
+                        path.key(key),
+                        at: keyNode,
                         "unknown key (expected one of: \(keys.joined(separator: ", ")))"
                     )
                 }
@@ -96,7 +97,12 @@ final class ConfigDecoder {
     }
 
     /// The value of an optional key, or `defaultValue` when it is absent (or invalid, which is reported).
-    func optional<T>(_ fields: MappingFields, _ key: String, default defaultValue: T, _ read: (Node, ConfigPath) -> T?)
+    func optional<T>(
+        _ fields: MappingFields,
+        _ key: String,
+        default defaultValue: T,
+        _ read: (Node, ConfigPath) -> T?
+    )
         -> T
     {
         guard let node = fields[key] else {

@@ -1,4 +1,5 @@
 import Yams
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

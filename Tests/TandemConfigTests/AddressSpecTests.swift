@@ -51,7 +51,10 @@ import Testing
         #expect(spec.description == text)
     }
 
-    @Test(arguments: ["198.18.0.100", "198.18.0.100/33", "::1/129", "198.18.0.100/", "/24", "198.18.0/24", "a/24", "198.18.0.1/2/3", "198.18.0.1/-1"])
+    @Test(arguments: [
+        "198.18.0.100", "198.18.0.100/33", "::1/129", "198.18.0.100/", "/24", "198.18.0/24", "a/24", "198.18.0.1/2/3",
+        "198.18.0.1/-1",
+    ])
     func cidrRejects(text: String) {
         #expect(CIDRSpec(configString: text) == nil)
     }

@@ -29,7 +29,10 @@ import Testing
         #expect(
             backend.outlier
                 == OutlierSettings(
-                    isEnabled: true, consecutiveFailures: 5, baseEjection: .seconds(30), maxEjection: .seconds(300),
+                    isEnabled: true,
+                    consecutiveFailures: 5,
+                    baseEjection: .seconds(30),
+                    maxEjection: .seconds(300),
                     maxEjectedPercent: 50
                 )
         )
@@ -39,23 +42,33 @@ import Testing
         #expect(backend.retries == 2)
         #expect(backend.timeouts == BackendTimeouts(connect: .seconds(2), response: .seconds(30)))
         #expect(backend.pool == PoolSettings(maxIdle: 32, idleTimeout: .seconds(60)))
-        #expect(backend.servers == [ServerSettings(name: "be1", address: SocketAddressSpec(host: "198.18.0.21", port: 80, isIPv6: false), weight: 1, isDisabled: false)])
+        #expect(
+            backend.servers == [
+                ServerSettings(
+                    name: "be1",
+                    address: SocketAddressSpec(host: "198.18.0.21", port: 80, isIPv6: false),
+                    weight: 1,
+                    isDisabled: false
+                )
+            ]
+        )
         #expect(config.summary(file: "t.yaml") == "t.yaml: OK — node lb-a, 1 frontend, 1 backend, 1 server, no HA")
     }
 
     @Test func haDefaults() throws {
-        let yaml = ConfigFixtures.minimal + """
+        let yaml =
+            ConfigFixtures.minimal + """
 
-            ha:
-              listen: 198.18.0.11:7946
-              peers: [198.18.0.12:7946, 198.19.0.12:7946]
-              key_file: /etc/tandem/ha.key
-              track:
-                - gateway: "::1"
-                - backends: all
-              vips:
-                - { address: "::1/128", interface: lo }
-            """
+                ha:
+                  listen: 198.18.0.11:7946
+                  peers: [198.18.0.12:7946, 198.19.0.12:7946]
+                  key_file: /etc/tandem/ha.key
+                  track:
+                    - gateway: "::1"
+                    - backends: all
+                  vips:
+                    - { address: "::1/128", interface: lo }
+                """
         let ha = try #require(try ConfigLoader.parse(yaml: yaml, file: "t.yaml").ha)
         #expect(ha.interval == .milliseconds(100))
         #expect(ha.deadAfter == 3)
@@ -69,14 +82,22 @@ import Testing
             ha.track == [
                 .gateway(
                     GatewayTrack(
-                        address: "::1", isIPv6: true, interval: .seconds(1), timeout: .milliseconds(500), rise: 2,
+                        address: "::1",
+                        isIPv6: true,
+                        interval: .seconds(1),
+                        timeout: .milliseconds(500),
+                        rise: 2,
                         fall: 3
                     )
                 ),
                 .backends(penalty: 50),
             ]
         )
-        #expect(ha.vips == [VIPSettings(address: CIDRSpec(address: "::1", prefixLength: 128, isIPv6: true), interface: "lo")])
+        #expect(
+            ha.vips == [
+                VIPSettings(address: CIDRSpec(address: "::1", prefixLength: 128, isIPv6: true), interface: "lo")
+            ]
+        )
     }
 
     @Test func everyOptionalKeySet() throws {
@@ -105,16 +126,31 @@ import Testing
                   - { name: s1, address: 198.18.0.21:80, weight: 256, disabled: false }
             """
         let config = try ConfigLoader.parse(yaml: yaml, file: "t.yaml")
-        #expect(config.node == NodeSettings(name: "lb-b", adminSocketPath: "/tmp/a.sock", threads: 4, drainTimeout: .seconds(60)))
+        #expect(
+            config.node
+                == NodeSettings(name: "lb-b", adminSocketPath: "/tmp/a.sock", threads: 4, drainTimeout: .seconds(60))
+        )
         let frontend = try #require(config.frontends.first)
         #expect(frontend.mode == .tcp)
         #expect(frontend.bind == SocketAddressSpec(host: "::1", port: 9000, isIPv6: true))
-        #expect(frontend.tls == TLSSettings(certificates: ["/tmp/c.pem"], minimumVersion: .tls13, handshakeTimeout: .seconds(2)))
+        #expect(
+            frontend.tls
+                == TLSSettings(certificates: ["/tmp/c.pem"], minimumVersion: .tls13, handshakeTimeout: .seconds(2))
+        )
         #expect(frontend.timeouts == FrontendTimeouts(header: .seconds(1), keepalive: .seconds(2), client: .seconds(3)))
         #expect(frontend.limits == FrontendLimits(maxHeaderBytes: 1024, maxURIBytes: 512, maxConnections: 7))
         let backend = try #require(config.backends.first)
         #expect(backend.balance == .uriHash)
-        #expect(backend.health == HealthCheckSettings(kind: .http(path: "/up", expect: 204, host: "app.internal"), interval: .seconds(2), timeout: .seconds(1), rise: 1, fall: 9))
+        #expect(
+            backend.health
+                == HealthCheckSettings(
+                    kind: .http(path: "/up", expect: 204, host: "app.internal"),
+                    interval: .seconds(2),
+                    timeout: .seconds(1),
+                    rise: 1,
+                    fall: 9
+                )
+        )
         #expect(backend.outlier.isEnabled == false)
         #expect(backend.maxConnections == 5)
         #expect(backend.maxQueue == 0)

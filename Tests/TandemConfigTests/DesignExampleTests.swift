@@ -32,7 +32,8 @@ import Testing
             track: [.gateway(GatewayTrack(address: "198.18.0.1", isIPv6: false))],
             vips: [
                 VIPSettings(
-                    address: CIDRSpec(address: "198.18.0.100", prefixLength: 24, isIPv6: false), interface: "eth0"
+                    address: CIDRSpec(address: "198.18.0.100", prefixLength: 24, isIPv6: false),
+                    interface: "eth0"
                 )
             ],
             announce: AnnounceSettings(count: 3, spacing: .milliseconds(100), refresh: .seconds(30)),
@@ -74,8 +75,11 @@ import Testing
         #expect(
             app.health
                 == HealthCheckSettings(
-                    kind: .http(path: "/healthz", expect: 200, host: nil), interval: .seconds(1),
-                    timeout: .milliseconds(500), rise: 2, fall: 3
+                    kind: .http(path: "/healthz", expect: 200, host: nil),
+                    interval: .seconds(1),
+                    timeout: .milliseconds(500),
+                    rise: 2,
+                    fall: 3
                 )
         )
         #expect(app.maxConnections == 1000)
@@ -83,14 +87,29 @@ import Testing
         #expect(app.queueTimeout == .seconds(2))
         #expect(
             app.servers == [
-                ServerSettings(name: "be1", address: SocketAddressSpec(host: "198.18.0.21", port: 80, isIPv6: false), weight: 3),
-                ServerSettings(name: "be2", address: SocketAddressSpec(host: "198.18.0.22", port: 80, isIPv6: false), weight: 1),
+                ServerSettings(
+                    name: "be1",
+                    address: SocketAddressSpec(host: "198.18.0.21", port: 80, isIPv6: false),
+                    weight: 3
+                ),
+                ServerSettings(
+                    name: "be2",
+                    address: SocketAddressSpec(host: "198.18.0.22", port: 80, isIPv6: false),
+                    weight: 1
+                ),
             ]
         )
         let api = try #require(config.backend(named: "api"))
         #expect(api.balance == .leastLoaded)
         #expect(api.health?.kind == .tcp)
-        #expect(api.servers[1] == ServerSettings(name: "api2", address: SocketAddressSpec(host: "::1", port: 8080, isIPv6: true), isDisabled: true))
+        #expect(
+            api.servers[1]
+                == ServerSettings(
+                    name: "api2",
+                    address: SocketAddressSpec(host: "::1", port: 8080, isIPv6: true),
+                    isDisabled: true
+                )
+        )
         #expect(config.backend(named: "nope") == nil)
     }
 

@@ -19,7 +19,9 @@ import Testing
         #expect(Duration(configString: text) == expected)
     }
 
-    @Test(arguments: ["", "5", "-1s", "1d", "ms", "1.s", ".5s", "1..5s", "1 s", "1S", "s1", "1e3ms", "+1s", "99999999999h"])
+    @Test(arguments: [
+        "", "5", "-1s", "1d", "ms", "1.s", ".5s", "1..5s", "1 s", "1S", "s1", "1e3ms", "+1s", "99999999999h",
+    ])
     func rejects(text: String) {
         #expect(Duration(configString: text) == nil)
     }

@@ -44,24 +44,34 @@ import Testing
         #expect(F.errors(noServers) == ["t.yaml:8: backends[0].servers: is required"])
         let noNode = F.minimal(replacingLine: 1, with: "# no node").replacingOccurrences(of: "  name: lb-a\n", with: "")
         #expect(F.errors(noNode) == ["t.yaml:2: node: is required"])
-        #expect(F.errors(Self.withHA().replacingOccurrences(of: "  key_file: /etc/tandem/ha.key\n", with: "")) == [
-            "t.yaml:12: ha.key_file: is required"
-        ])
+        #expect(
+            F.errors(Self.withHA().replacingOccurrences(of: "  key_file: /etc/tandem/ha.key\n", with: "")) == [
+                "t.yaml:12: ha.key_file: is required"
+            ]
+        )
     }
 
     @Test func wrongTypes() {
-        #expect(F.errors(F.minimal(replacingLine: 2, with: "  name: 123")) == [
-            "t.yaml:2: node.name: expected a string, got 123"
-        ])
-        #expect(F.errors(F.minimal(replacingLine: 2, with: "  name: [a]")) == [
-            "t.yaml:2: node.name: expected a string, got a list"
-        ])
         #expect(
-            F.errors(F.minimal(replacingLine: 10, with: "      - { name: be1, address: 198.18.0.21:80, weight: \"3\" }"))
+            F.errors(F.minimal(replacingLine: 2, with: "  name: 123")) == [
+                "t.yaml:2: node.name: expected a string, got 123"
+            ]
+        )
+        #expect(
+            F.errors(F.minimal(replacingLine: 2, with: "  name: [a]")) == [
+                "t.yaml:2: node.name: expected a string, got a list"
+            ]
+        )
+        #expect(
+            F.errors(
+                F.minimal(replacingLine: 10, with: "      - { name: be1, address: 198.18.0.21:80, weight: \"3\" }")
+            )
                 == ["t.yaml:10: backends[0].servers[0].weight: expected an integer, got \"3\""]
         )
         #expect(
-            F.errors(F.minimal(replacingLine: 10, with: "      - { name: be1, address: 198.18.0.21:80, disabled: yes }"))
+            F.errors(
+                F.minimal(replacingLine: 10, with: "      - { name: be1, address: 198.18.0.21:80, disabled: yes }")
+            )
                 == ["t.yaml:10: backends[0].servers[0].disabled: expected true or false, got yes"]
         )
         let frontendsNotAList = """
@@ -74,8 +84,10 @@ import Testing
                   - { name: be1, address: 198.18.0.21:80 }
             """
         #expect(F.errors(frontendsNotAList) == ["t.yaml:3: frontends: expected a list, got \"web\""])
-        #expect(F.errors(Self.withHA(extra: "  interval: fast")) == [
-            "t.yaml:17: ha.interval: expected a duration like 100ms, 2s or 5m, got \"fast\""
-        ])
+        #expect(
+            F.errors(Self.withHA(extra: "  interval: fast")) == [
+                "t.yaml:17: ha.interval: expected a duration like 100ms, 2s or 5m, got \"fast\""
+            ]
+        )
     }
 }
