@@ -10,6 +10,8 @@ import TandemBalancing
 /// per server: `fall` failures in a row take it DOWN, `rise` successes bring it back UP. Each transition is
 /// logged in one line with its reason and passed to `onTransition` (called on the checker's event loop).
 ///
+/// Timers keep the checker alive until `stop()`: call it when the backend goes away.
+///
 /// Sendable because all mutable state is either confined to `eventLoop` (`NIOLoopBoundBox`, every access
 /// checked) or, for the verdicts that data-plane loops read, guarded by a `Mutex`.
 public final class HealthChecker: Sendable {
@@ -27,7 +29,7 @@ public final class HealthChecker: Sendable {
 
     /// - Parameters:
     ///   - backendName: The backend's name, for logs.
-    ///   - targets: One entry per checked server.
+    ///   - targets: One entry per checked server; server indices must be distinct.
     ///   - interval: The mean time between two probes of a server.
     ///   - rise: Successes in a row that bring a DOWN server back UP.
     ///   - fall: Failures in a row that take an UP server DOWN.
@@ -46,6 +48,7 @@ public final class HealthChecker: Sendable {
         randomSource: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         onTransition: @escaping TransitionHandler
     ) {
+        precondition(Set(targets.map(\.serverIndex)).count == targets.count, "one target per server index")
         self.backendName = backendName
         self.targets = targets
         self.interval = interval
@@ -57,7 +60,7 @@ public final class HealthChecker: Sendable {
             LoopState(targets: targets.map { _ in TargetState(counter: counter) }, random: randomSource),
             eventLoop: eventLoop
         )
-        self.verdicts = Mutex(Dictionary(targets.map { ($0.serverIndex, .up) }, uniquingKeysWith: { first, _ in first }))
+        self.verdicts = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.serverIndex, .up) }))
     }
 
     /// Starts probing; each target's first probe comes after a random delay below `interval`. Calling it
@@ -152,7 +155,8 @@ public final class HealthChecker: Sendable {
             reason = "\(state.value.targets[position].lastFailure), \(failures)"
         }
         verdicts.withLock { $0[target.serverIndex] = health }
-        let message: Logger.Message = "backend \(backendName) server \(target.serverName) is \(health.logName) (\(reason))"
+        let message: Logger.Message =
+            "backend \(backendName) server \(target.serverName) is \(health.logName) (\(reason))"
         switch health {
         case .up: logger.notice(message)
         case .down: logger.warning(message)

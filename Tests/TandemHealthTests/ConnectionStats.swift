@@ -2,25 +2,32 @@
 final class ConnectionStats: Sendable {
     /// One thing the server saw.
     enum Event: Sendable {
-        case opened
+        case opened(ContinuousClock.Instant)
         case closed
-        case request(ContinuousClock.Instant)
+        case request(ContinuousClock.Instant, uri: String)
     }
 
     /// The counts at one moment.
     struct Snapshot: Sendable {
-        var opened = 0
+        var openTimes: [ContinuousClock.Instant] = []
         var closed = 0
         var requestTimes: [ContinuousClock.Instant] = []
+        /// The time of the first request for each request target.
+        var firstRequestByURI: [String: ContinuousClock.Instant] = [:]
+        var opened: Int { openTimes.count }
         var open: Int { opened - closed }
         var requests: Int { requestTimes.count }
 
         init(_ events: [Event]) {
             for event in events {
                 switch event {
-                case .opened: opened += 1
-                case .closed: closed += 1
-                case .request(let time): requestTimes.append(time)
+                case .opened(let time):
+                    openTimes.append(time)
+                case .closed:
+                    closed += 1
+                case .request(let time, let uri):
+                    requestTimes.append(time)
+                    firstRequestByURI[uri] = firstRequestByURI[uri] ?? time
                 }
             }
         }
@@ -30,9 +37,9 @@ final class ConnectionStats: Sendable {
 
     var snapshot: Snapshot { Snapshot(events.elements) }
 
-    func connectionOpened() { events.append(.opened) }
+    func connectionOpened() { events.append(.opened(.now)) }
     func connectionClosed() { events.append(.closed) }
-    func requestReceived() { events.append(.request(.now)) }
+    func requestReceived(uri: String = "") { events.append(.request(.now, uri: uri)) }
 
     /// Waits until `condition` holds; returns false if it did not within `timeout`.
     func wait(timeout: Duration = .seconds(5), until condition: @escaping @Sendable (Snapshot) -> Bool) async -> Bool {

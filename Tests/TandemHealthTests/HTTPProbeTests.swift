@@ -79,9 +79,17 @@ import Testing
 
     /// The request is `GET path HTTP/1.1` with Host, User-Agent and Connection: close.
     @Test func requestCarriesProbeHeaders() async throws {
-        let server = try await RawTCPServer(group: group, behavior: .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+        let server = try await RawTCPServer(
+            group: group,
+            behavior: .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        )
         let probe = HTTPProbe(
-            target: server.address, path: "/healthz", host: "app.test", expectStatus: 200, timeout: .seconds(2))
+            target: server.address,
+            path: "/healthz",
+            host: "app.test",
+            expectStatus: 200,
+            timeout: .seconds(2)
+        )
         #expect(try await probe.run(on: group.next()).get() == .success)
         let request = server.received.elements.joined()
         #expect(request.hasPrefix("GET /healthz HTTP/1.1\r\n"))
@@ -90,4 +98,19 @@ import Testing
         #expect(request.contains("Connection: close\r\n"))
         try await server.close()
     }
+
+    #if os(Linux)
+    /// A connect that hangs (full accept queue) is bounded by the same deadline and reported as "timeout".
+    @Test func hangingConnectTimesOut() async throws {
+        let listener = try FullBacklogListener()
+        defer { listener.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try await probe(listener.address, timeout: .milliseconds(300)).run(on: group.next()).get()
+        let elapsed = clock.now - start
+        #expect(outcome == .failure("timeout"))
+        #expect(elapsed >= .milliseconds(250))
+        #expect(elapsed < .seconds(3))
+    }
+    #endif
 }

@@ -38,10 +38,14 @@ import Testing
         }
     }
 
-    private func httpTarget(_ index: Int, _ address: SocketAddress, timeout: TimeAmount = .seconds(1))
+    private func httpTarget(
+        _ index: Int,
+        _ address: SocketAddress,
+        timeout: TimeAmount = .seconds(1)
+    )
         -> HealthChecker.Target
     {
-        let probe = HTTPProbe(target: address, path: "/healthz", host: nil, expectStatus: 200, timeout: timeout)
+        let probe = HTTPProbe(target: address, path: "/be\(index)", host: nil, expectStatus: 200, timeout: timeout)
         return HealthChecker.Target(serverIndex: index, serverName: "be\(index)", probe: .http(probe))
     }
 
@@ -51,7 +55,11 @@ import Testing
         let backend = try await TestHTTPBackend(group: group)
         let logLines = AwaitableLog<String>()
         let transitions = AwaitableLog<Transition>()
-        let checker = makeChecker(targets: [httpTarget(2, backend.address)], logLines: logLines, transitions: transitions)
+        let checker = makeChecker(
+            targets: [httpTarget(2, backend.address)],
+            logLines: logLines,
+            transitions: transitions
+        )
         checker.start()
         #expect(await backend.stats.wait { $0.requests >= 3 })
         #expect(transitions.elements.isEmpty)
@@ -97,42 +105,54 @@ import Testing
         try await checker.stop().get()
     }
 
-    /// With 5 targets the first probes arrive spread over the interval, as the seeded jitter says, not at once.
+    /// With 5 targets the first probes arrive spread over the interval, each after the delay the seeded
+    /// jitter planned for it, not all at once.
     @Test func firstProbesAreSpread() async throws {
         let backend = try await TestHTTPBackend(group: group)
-        let interval = TimeAmount.milliseconds(800)
+        let interval = TimeAmount.seconds(1)
         let seed: UInt64 = 42
-        let targets = (0..<5).map { httpTarget($0, backend.address) }
-        let checker = makeChecker(targets: targets, interval: interval, seed: seed)
-        let start = ContinuousClock.now
-        checker.start()
-        #expect(await backend.stats.wait { $0.requests >= 5 })
-        try await checker.stop().get()
-
-        let offsets = backend.stats.snapshot.requestTimes.prefix(5).map { $0 - start }
         var random = SeededGenerator(seed: seed)
         let planned = (0..<5).map { _ in
             Duration.nanoseconds(HealthChecker.firstDelay(interval: interval, using: &random).nanoseconds)
         }
-        #expect(offsets.max()! - offsets.min()! > .milliseconds(150))
-        for (offset, plan) in zip(offsets.sorted(), planned.sorted()) {
-            #expect(offset >= plan && offset < plan + .milliseconds(300), "offset \(offset), planned \(plan)")
+        let plannedSpread = planned.max()! - planned.min()!
+        try #require(plannedSpread > .milliseconds(500), "the seed must give a meaningful spread")
+
+        let targets = (0..<5).map { httpTarget($0, backend.address) }
+        let checker = makeChecker(targets: targets, interval: interval, seed: seed)
+        let start = ContinuousClock.now
+        checker.start()
+        #expect(await backend.stats.wait { $0.firstRequestByURI.count == 5 })
+        try await checker.stop().get()
+
+        let firstRequests = backend.stats.snapshot.firstRequestByURI
+        let offsets = try (0..<5).map { try #require(firstRequests["/be\($0)"]) - start }
+        // Each first probe comes after its planned delay, late by at most the (generous) scheduling slack.
+        let slack = Duration.milliseconds(400)
+        for (offset, plan) in zip(offsets, planned) {
+            #expect(offset >= plan && offset < plan + slack, "offset \(offset), planned \(plan)")
         }
+        #expect(offsets.max()! - offsets.min()! > plannedSpread - slack)
         try await backend.close()
     }
 
-    /// stop() waits for the probes in flight, which close their connections: the server ends with none open,
-    /// and no probe starts afterwards.
+    /// stop() waits for the probes in flight, which close their connections: it returns no earlier than their
+    /// deadline, the server ends with no connection open, and no probe starts afterwards.
     @Test func stopLeavesNoOpenConnections() async throws {
         let server = try await RawTCPServer(group: group, behavior: .silent)
-        let targets = (0..<3).map { httpTarget($0, server.address, timeout: .milliseconds(400)) }
+        let timeout = TimeAmount.milliseconds(400)
+        let targets = (0..<3).map { httpTarget($0, server.address, timeout: timeout) }
         let checker = makeChecker(targets: targets, interval: .milliseconds(50))
         checker.start()
         #expect(await server.stats.wait { $0.open >= 3 })
         try await checker.stop().get()
-        let openedAtStop = server.stats.snapshot.opened
+        let stopped = ContinuousClock.now
+        let snapshotAtStop = server.stats.snapshot
+        // The last probe connected no earlier than it started, and its deadline is `timeout` after its start.
+        let lastOpened = try #require(snapshotAtStop.openTimes.last)
+        #expect(stopped - lastOpened >= .milliseconds(300))
         #expect(await server.stats.wait { $0.open == 0 })
-        #expect(server.stats.snapshot.opened == openedAtStop)
+        #expect(server.stats.snapshot.opened == snapshotAtStop.opened)
         try await server.close()
     }
 }

@@ -28,7 +28,9 @@ final class RawTCPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ConnectionCountingHandler(stats: stats))
-                    try channel.pipeline.syncOperations.addHandler(RawReplyHandler(behavior: behavior, received: received))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RawReplyHandler(behavior: behavior, received: received)
+                    )
                 }
             }
             .bind(host: "127.0.0.1", port: 0)

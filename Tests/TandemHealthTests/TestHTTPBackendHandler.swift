@@ -16,8 +16,8 @@ final class TestHTTPBackendHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head:
-            stats.requestReceived()
+        case .head(let head):
+            stats.requestReceived(uri: head.uri)
         case .body:
             break
         case .end:
@@ -25,7 +25,10 @@ final class TestHTTPBackendHandler: ChannelInboundHandler {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "\(body.readableBytes)")
             let head = HTTPResponseHead(
-                version: .http1_1, status: HTTPResponseStatus(statusCode: status.current), headers: headers)
+                version: .http1_1,
+                status: HTTPResponseStatus(statusCode: status.current),
+                headers: headers
+            )
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
