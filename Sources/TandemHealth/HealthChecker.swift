@@ -77,20 +77,28 @@ public final class HealthChecker: Sendable {
     }
 
     /// Stops probing: cancels the timers and completes once the probes in flight have finished (and closed
-    /// their sockets). No transition is reported after it is called.
+    /// their sockets). No transition is reported once the stop has taken effect, which is at once when called
+    /// on the checker's event loop.
     public func stop() -> EventLoopFuture<Void> {
-        eventLoop.flatSubmit { [self] in
-            state.value.phase = .stopped
-            var inFlight: [EventLoopFuture<ProbeOutcome>] = []
-            for position in state.value.targets.indices {
-                state.value.targets[position].nextProbe?.cancel()
-                state.value.targets[position].nextProbe = nil
-                if let probe = state.value.targets[position].inFlight {
-                    inFlight.append(probe)
-                }
-            }
-            return EventLoopFuture.andAllComplete(inFlight, on: eventLoop)
+        if eventLoop.inEventLoop {
+            return stopOnLoop()
         }
+        return eventLoop.flatSubmit { [self] in
+            stopOnLoop()
+        }
+    }
+
+    private func stopOnLoop() -> EventLoopFuture<Void> {
+        state.value.phase = .stopped
+        var inFlight: [EventLoopFuture<ProbeOutcome>] = []
+        for position in state.value.targets.indices {
+            state.value.targets[position].nextProbe?.cancel()
+            state.value.targets[position].nextProbe = nil
+            if let probe = state.value.targets[position].inFlight {
+                inFlight.append(probe)
+            }
+        }
+        return EventLoopFuture.andAllComplete(inFlight, on: eventLoop)
     }
 
     /// The current verdict for a server; `.up` until `fall` failures in a row, and for servers not checked.
