@@ -146,6 +146,8 @@ public final class HealthChecker: Sendable {
         }
         if let transition {
             report(transition, of: position)
+            // `onTransition` may have stopped the checker.
+            guard case .running = state.value.phase else { return }
         }
         let delay = Self.nextDelay(interval: interval, using: &state.value.random)
         scheduleProbe(position, in: delay)
