@@ -1,0 +1,15 @@
+/// Client-side timeouts of a frontend (`frontends[].timeouts`).
+public struct FrontendTimeouts: Sendable, Equatable {
+    /// A client must send a complete request head within this.
+    public var header: Duration
+    /// Idle client connection between requests.
+    public var keepalive: Duration
+    /// Idle client in tcp mode, or while sending a request body.
+    public var client: Duration
+
+    public init(header: Duration = .seconds(10), keepalive: Duration = .seconds(60), client: Duration = .seconds(60)) {
+        self.header = header
+        self.keepalive = keepalive
+        self.client = client
+    }
+}

@@ -1,0 +1,21 @@
+/// TLS termination on a frontend (`frontends[].tls`).
+public struct TLSSettings: Sendable, Equatable {
+    /// PEM files (certificate chain and key); the one served is chosen by SNI.
+    public var certificates: [String]
+    /// Session ticket key file, shared by both nodes so that resumption survives a failover.
+    public var ticketKeysPath: String?
+    public var minimumVersion: MinimumVersion
+    public var handshakeTimeout: Duration
+
+    public init(
+        certificates: [String],
+        ticketKeysPath: String? = nil,
+        minimumVersion: MinimumVersion = .tls12,
+        handshakeTimeout: Duration = .seconds(10)
+    ) {
+        self.certificates = certificates
+        self.ticketKeysPath = ticketKeysPath
+        self.minimumVersion = minimumVersion
+        self.handshakeTimeout = handshakeTimeout
+    }
+}
