@@ -59,9 +59,12 @@ let package = Package(
         .testTarget(
             name: "TandemHealthTests",
             dependencies: [
-                "TandemHealth",
+                "TandemHealth", "TandemBalancing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,37 @@
+import NIOCore
+import TandemConfig
+
+/// A frontend as the data plane uses it: where it listens, how it routes, its limits and timeouts.
+public final class FrontendRuntime: Sendable {
+    public let name: String
+    public let bindAddress: SocketAddress
+    let routes: RouteTable
+    let backends: [BackendRuntime]
+    let scheme: String
+    let maxHeaderBytes: Int
+    let maxURIBytes: Int
+    let headerTimeout: TimeAmount
+    let keepAliveTimeout: TimeAmount
+
+    /// `backends` is every backend of the configuration, in configuration order.
+    public init(settings: FrontendSettings, backends: [BackendRuntime]) throws {
+        func index(of name: String) -> Int {
+            // TandemConfig validated that every backend a frontend names exists.
+            backends.firstIndex { $0.name == name }!
+        }
+        self.name = settings.name
+        self.bindAddress = try SocketAddress(ipAddress: settings.bind.host, port: settings.bind.port)
+        self.routes = RouteTable(
+            routes: settings.routes.map {
+                RouteTable.Route(host: $0.host, pathPrefix: $0.pathPrefix, backend: index(of: $0.backend))
+            },
+            defaultBackend: index(of: settings.backend)
+        )
+        self.backends = backends
+        self.scheme = settings.tls == nil ? "http" : "https"
+        self.maxHeaderBytes = settings.limits.maxHeaderBytes
+        self.maxURIBytes = settings.limits.maxURIBytes
+        self.headerTimeout = TimeAmount(settings.timeouts.header)
+        self.keepAliveTimeout = TimeAmount(settings.timeouts.keepalive)
+    }
+}

@@ -1,0 +1,562 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import TandemBalancing
+
+/// The client side of the layer-7 proxy: one instance per client connection, on that connection's
+/// event loop, with no Task or actor hop per request.
+///
+/// It routes each request head to a backend, picks a server, takes a pooled connection or opens one on
+/// the same event loop, and streams both bodies with backpressure: it stops reading the client while
+/// the server cannot take more, and the upstream handler stops reading the server while the client
+/// cannot take more, so memory stays flat whatever the body size.
+/// Requests are handled one at a time; `HTTPServerPipelineHandler` in front of it holds pipelined ones.
+final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let frontend: FrontendRuntime
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var observer: RequestHeadObserver?
+    private var exchange: ProxyExchange?
+    private var pendingClientRead = false
+    private var clientAddress: String?
+    private var closing = false
+
+    init(frontend: FrontendRuntime, logger: Logger) {
+        self.frontend = frontend
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.observer = try? context.pipeline.syncOperations.handler(type: RequestHeadObserver.self)
+        self.clientAddress = context.channel.remoteAddress?.ipAddress
+        if context.channel.isActive { observer?.expectRequest() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        observer?.expectRequest()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requestHeadReceived(head, context: context)
+        case .body(let buffer):
+            requestPartReceived(.body(.byteBuffer(buffer)))
+        case .end(let trailers):
+            requestPartReceived(.end(trailers))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        exchange?.upstream?.readsPaused = !context.channel.isWritable
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        if let exchange { abandon(exchange) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parserError = error as? HTTPParserError {
+            answerParserError(parserError, context: context)
+        } else {
+            logger.debug("client connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if shouldHoldClientReads {
+            pendingClientRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    private var shouldHoldClientReads: Bool {
+        guard let exchange else { return false }
+        switch exchange.phase {
+        case .connecting: return true
+        case .forwarding(let upstream): return !upstream.isWritable
+        case .answeredLocally, .finished: return false
+        }
+    }
+
+    private func resumeClientReadsIfHeld() {
+        guard pendingClientRead, !shouldHoldClientReads, let context else { return }
+        pendingClientRead = false
+        context.read()
+    }
+
+    // MARK: Request head
+
+    private func requestHeadReceived(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        observer?.headReceived()
+        if let problem = validate(head) {
+            answerLocally(problem, version: head.version, keepAlive: false)
+            return
+        }
+        let backendIndex = frontend.routes.backend(host: head.headers.first(name: "host"), target: head.uri)
+        let backend = frontend.backends[backendIndex]
+
+        var upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
+        upstreamHead.headers = head.headers
+        let isChunked = head.headers.contains(name: "transfer-encoding")
+        upstreamHead.headers.removeHopByHop()
+        if isChunked {
+            upstreamHead.headers.add(name: "Transfer-Encoding", value: "chunked")
+        } else if !head.headers.contains(name: "content-length"), head.method.requestHasBody {
+            upstreamHead.headers.add(name: "Content-Length", value: "0")
+        }
+        upstreamHead.headers.addForwardingFields(
+            clientIP: clientAddress,
+            scheme: frontend.scheme,
+            host: head.headers.first(name: "host")
+        )
+
+        var pinned: Int?
+        if let cookieName = backend.cookieName {
+            pinned = extractPersistenceCookie(named: cookieName, from: &upstreamHead.headers, backend: backend)
+        }
+
+        let exchange = ProxyExchange(
+            backend: backend,
+            upstreamHead: upstreamHead,
+            clientVersion: head.version,
+            clientKeepAlive: head.isKeepAlive && !closing
+        )
+        exchange.pinnedServer = pinned
+        self.exchange = exchange
+        dispatch(exchange)
+    }
+
+    /// Refuses what the decoder let through but the proxy will not forward.
+    private func validate(_ head: HTTPRequestHead) -> ProxyErrorResponse? {
+        if head.uri.utf8.count > frontend.maxURIBytes { return .uriTooLong }
+        var headerBytes = head.uri.utf8.count
+        for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
+        if headerBytes > frontend.maxHeaderBytes { return .headersTooLarge }
+        let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
+        if !transferEncodings.isEmpty {
+            if head.headers.contains(name: "content-length") {
+                return .badRequest("Content-Length together with Transfer-Encoding")
+            }
+            guard transferEncodings.count == 1, transferEncodings[0].lowercased() == "chunked" else {
+                return .notImplemented("only the chunked transfer coding is supported")
+            }
+        }
+        let lengths = head.headers["content-length"]
+        if lengths.count > 1, Set(lengths.flatMap { $0.split(separator: ",").map(trimmingOWS) }).count > 1 {
+            return .badRequest("conflicting Content-Length values")
+        }
+        if head.version.major != 1 { return .badRequest("unsupported HTTP version") }
+        if head.version.minor >= 1, !head.headers.contains(name: "host") {
+            return .badRequest("missing Host header")
+        }
+        return nil
+    }
+
+    /// Reads and removes the persistence cookie; returns the server it pins, if it names one.
+    private func extractPersistenceCookie(
+        named name: String,
+        from headers: inout HTTPHeaders,
+        backend: BackendRuntime
+    ) -> Int? {
+        let cookieHeaders = headers["cookie"]
+        guard !cookieHeaders.isEmpty else { return nil }
+        var found: String?
+        var kept: [String] = []
+        for header in cookieHeaders {
+            let (value, remaining) = PersistenceCookie.extract(name: name, from: header)
+            if let value { found = value }
+            if let remaining { kept.append(remaining) }
+        }
+        headers.remove(name: "cookie")
+        for header in kept { headers.add(name: "Cookie", value: header) }
+        guard let found else { return nil }
+        return backend.withBalancer { $0.persistentServer(cookieValue: found) }
+    }
+
+    // MARK: Choosing a server and connecting
+
+    private func dispatch(_ exchange: ProxyExchange) {
+        guard let context else { return }
+        exchange.attempts += 1
+        let backend = exchange.backend
+        let pinned = exchange.pinnedServer
+        let avoiding = exchange.avoiding
+        let key = balancingKey(for: exchange)
+        let choice: (pick: BackendBalancer.Pick, cookie: String?) = backend.withBalancer { balancer in
+            if let pinned, !avoiding.contains(pinned), balancer.servers[pinned].isEligible {
+                balancer.acquire(pinned)
+                return (.server(pinned), nil)
+            }
+            let pick = balancer.pick(key: key, avoiding: avoiding)
+            guard case .server(let index) = pick else { return (pick, nil) }
+            balancer.acquire(index)
+            return (pick, backend.cookieName == nil ? nil : balancer.cookieValue(for: index))
+        }
+        switch choice.pick {
+        case .server(let index):
+            exchange.server = index
+            if choice.cookie != nil { exchange.setCookie = choice.cookie }
+            obtainConnection(for: exchange, server: index, context: context)
+        case .allBusy:
+            answerLocally(
+                .serviceUnavailable("every server of backend \(backend.name) is at its connection limit", retryAfterSeconds: 1),
+                exchange: exchange
+            )
+        case .noneAvailable:
+            answerLocally(
+                .serviceUnavailable("no server of backend \(backend.name) is available", retryAfterSeconds: 5),
+                exchange: exchange
+            )
+        }
+    }
+
+    private func balancingKey(for exchange: ProxyExchange) -> BalancingKey {
+        switch exchange.backend.withBalancer({ $0.algorithm }) {
+        case .sourceHash: .clientAddress(clientAddress ?? "")
+        case .uriHash: .path(exchange.upstreamHead.uri)
+        case .roundRobin, .random, .leastConnections, .leastLoaded: .none
+        }
+    }
+
+    private func obtainConnection(for exchange: ProxyExchange, server: Int, context: ChannelHandlerContext) {
+        let backend = exchange.backend
+        if let pooled = backend.pool(for: context.eventLoop)?.take(server: server) {
+            attach(pooled, to: exchange)
+            return
+        }
+        let target = backend.servers[server].address
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(backend.connectTimeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let decoder = HTTPResponseDecoder(informationalResponseStrategy: .forward)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        HTTPRequestEncoder(),
+                        ByteToMessageHandler(decoder),
+                        UpstreamHandler()
+                    )
+                }
+            }
+            .connect(to: target)
+            .assumeIsolated()
+            .whenComplete { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let channel):
+                    guard let upstream = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+                    else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    guard self.exchange === exchange, case .connecting = exchange.phase else {
+                        // The client went away while we connected.
+                        upstream.close()
+                        return
+                    }
+                    self.attach(upstream, to: exchange)
+                case .failure(let error):
+                    guard self.exchange === exchange, case .connecting = exchange.phase else { return }
+                    self.upstreamFailed(exchange, nothingSent: true, timedOut: false, error: error)
+                }
+            }
+    }
+
+    private func attach(_ upstream: UpstreamHandler, to exchange: ProxyExchange) {
+        exchange.phase = .forwarding(upstream)
+        upstream.delegate = self
+        upstream.readsPaused = !(context?.channel.isWritable ?? true)
+        upstream.write(.head(exchange.upstreamHead))
+        while let part = exchange.pendingParts.popFirst() {
+            if case .body = part { exchange.requestBodyForwarded = true }
+            upstream.write(part)
+        }
+        upstream.flush()
+        if exchange.requestEnded { armResponseTimer(exchange) }
+        resumeClientReadsIfHeld()
+    }
+
+    // MARK: Request body
+
+    private func requestPartReceived(_ part: HTTPClientRequestPart) {
+        guard let exchange else { return }
+        if case .end = part { exchange.requestEnded = true }
+        switch exchange.phase {
+        case .connecting:
+            exchange.pendingParts.append(part)
+        case .forwarding(let upstream):
+            if case .body = part { exchange.requestBodyForwarded = true }
+            upstream.write(part)
+            if case .end = part {
+                upstream.flush()
+                armResponseTimer(exchange)
+            }
+        case .answeredLocally, .finished:
+            break
+        }
+    }
+
+    // MARK: Response
+
+    private func armResponseTimer(_ exchange: ProxyExchange) {
+        guard let context, exchange.responseTimer == nil else { return }
+        exchange.lastUpstreamActivity = .now()
+        scheduleResponseTimer(exchange, in: exchange.backend.responseTimeout, context: context)
+    }
+
+    private func scheduleResponseTimer(_ exchange: ProxyExchange, in delay: TimeAmount, context: ChannelHandlerContext) {
+        exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self, self.exchange === exchange, case .forwarding = exchange.phase else { return }
+            let idle = NIODeadline.now() - exchange.lastUpstreamActivity
+            let limit = exchange.backend.responseTimeout
+            if idle < limit {
+                self.scheduleResponseTimer(exchange, in: limit - idle, context: context)
+            } else {
+                self.upstreamFailed(exchange, nothingSent: false, timedOut: true, error: nil)
+            }
+        }
+    }
+
+    private func writeResponseHead(_ head: HTTPResponseHead, exchange: ProxyExchange) {
+        guard let context else { return }
+        var response = head
+        response.version = exchange.clientVersion
+        let isInformational = head.status.code < 200
+        response.headers.removeHopByHop()
+        if isInformational {
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+            return
+        }
+        exchange.responseStarted = true
+        if let cookie = exchange.setCookie, let name = exchange.backend.cookieName {
+            response.headers.add(
+                name: "Set-Cookie",
+                value: PersistenceCookie.setCookieHeader(name: name, value: cookie, secure: frontend.scheme == "https")
+            )
+        }
+        let delimitedByClose =
+            exchange.clientVersion.minor == 0 && !response.headers.contains(name: "content-length")
+            && !exchange.isHeadRequest && head.status.mayHaveResponseBody
+        if delimitedByClose || !exchange.requestEnded { exchange.clientKeepAlive = false }
+        if !exchange.clientKeepAlive {
+            response.headers.add(name: "Connection", value: "close")
+        } else if exchange.clientVersion.minor == 0 {
+            response.headers.add(name: "Connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+    }
+
+    private func responseCompleted(_ exchange: ProxyExchange, upstream: UpstreamHandler, trailers: HTTPHeaders?) {
+        guard let context else { return }
+        exchange.responseTimer?.cancel()
+        exchange.phase = .finished
+        releaseServer(of: exchange)
+        let reusable = upstream.isActive && exchange.requestEnded && exchange.upstreamKeepAlive
+        upstream.exchangeCompleted()
+        if reusable, let server = exchange.server, let pool = exchange.backend.pool(for: context.eventLoop) {
+            pool.put(upstream, server: server)
+        } else {
+            upstream.close()
+        }
+        self.exchange = nil
+        let keepAlive = exchange.clientKeepAlive && !closing
+        let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+        if keepAlive {
+            observer?.expectRequest()
+        } else {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    private func releaseServer(of exchange: ProxyExchange) {
+        guard let server = exchange.server else { return }
+        exchange.server = nil
+        exchange.backend.withBalancer { $0.release(server) }
+    }
+
+    // MARK: Failures
+
+    private func upstreamFailed(_ exchange: ProxyExchange, nothingSent: Bool, timedOut: Bool, error: (any Error)?) {
+        exchange.responseTimer?.cancel()
+        exchange.responseTimer = nil
+        let failedServer = exchange.server
+        if let upstream = exchange.upstream {
+            upstream.delegate = nil
+            upstream.close()
+        }
+        releaseServer(of: exchange)
+        if let failedServer {
+            logger.debug(
+                "backend server failed",
+                metadata: [
+                    "backend": "\(exchange.backend.name)",
+                    "server": "\(exchange.backend.servers[failedServer].name)",
+                    "error": "\(error.map { "\($0)" } ?? (timedOut ? "response timeout" : "closed"))",
+                ]
+            )
+        }
+        guard !exchange.responseStarted else {
+            // Part of the response is already with the client: the only honest signal left is a close.
+            exchange.phase = .finished
+            self.exchange = nil
+            context?.close(promise: nil)
+            return
+        }
+        if !timedOut, exchange.mayRetry(nothingSent: nothingSent) {
+            if let failedServer { exchange.avoiding.insert(failedServer) }
+            exchange.phase = .connecting
+            requeueUnsentParts(exchange)
+            dispatch(exchange)
+            return
+        }
+        answerLocally(timedOut ? .gatewayTimeout : .badGateway, exchange: exchange)
+    }
+
+    /// Puts the request's end back in the replay buffer when it had already been written upstream.
+    private func requeueUnsentParts(_ exchange: ProxyExchange) {
+        if exchange.requestEnded, !exchange.pendingParts.contains(where: { if case .end = $0 { true } else { false } }) {
+            exchange.pendingParts.append(.end(nil))
+        }
+    }
+
+    private func abandon(_ exchange: ProxyExchange) {
+        exchange.responseTimer?.cancel()
+        if let upstream = exchange.upstream {
+            upstream.delegate = nil
+            upstream.close()
+        }
+        exchange.phase = .finished
+        releaseServer(of: exchange)
+        self.exchange = nil
+    }
+
+    // MARK: Local answers
+
+    private func answerLocally(_ response: ProxyErrorResponse, exchange: ProxyExchange) {
+        exchange.phase = .answeredLocally
+        exchange.pendingParts.removeAll()
+        releaseServer(of: exchange)
+        let keepAlive = exchange.clientKeepAlive && !response.closesConnection && exchange.requestEnded
+        exchange.clientKeepAlive = keepAlive
+        answerLocally(response, version: exchange.clientVersion, keepAlive: keepAlive)
+        finishLocalAnswer(exchange)
+    }
+
+    private func finishLocalAnswer(_ exchange: ProxyExchange) {
+        exchange.phase = .finished
+        if self.exchange === exchange { self.exchange = nil }
+        if exchange.clientKeepAlive { observer?.expectRequest() }
+        resumeClientReadsIfHeld()
+    }
+
+    private func answerLocally(_ response: ProxyErrorResponse, version: HTTPVersion, keepAlive: Bool) {
+        guard let context else { return }
+        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        body.writeString(response.body)
+        context.write(wrapOutboundOut(.head(response.head(version: version, close: !keepAlive))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            closing = true
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    private func answerParserError(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        if let exchange, exchange.responseStarted {
+            // The request stream broke while the response was already flowing: nothing can be said.
+            abandon(exchange)
+            context.close(promise: nil)
+            return
+        }
+        if let exchange { abandon(exchange) }
+        let response: ProxyErrorResponse
+        switch error {
+        case .headerOverflow:
+            response = (observer?.requestLineComplete ?? true) ? .headersTooLarge : .uriTooLong
+        case .unknown where observer?.capturedHeadHasTransferEncoding() ?? false:
+            response = .notImplemented("only the chunked transfer coding is supported")
+        case .unexpectedContentLength, .invalidContentLength:
+            response = .badRequest("invalid or conflicting message framing")
+        default:
+            response = .badRequest("malformed request")
+        }
+        observer?.headReceived()
+        answerLocally(response, version: .http1_1, keepAlive: false)
+    }
+}
+
+extension HTTPProxyHandler: UpstreamDelegate {
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard let exchange, let context, case .forwarding(let upstream) = exchange.phase else { return }
+        exchange.lastUpstreamActivity = .now()
+        switch part {
+        case .head(let head):
+            if head.status.code >= 200 {
+                exchange.responseTimer?.cancel()
+                exchange.responseTimer = nil
+                exchange.upstreamKeepAlive = head.isKeepAlive
+                if !exchange.requestEnded { armResponseTimer(exchange) }
+            }
+            writeResponseHead(head, exchange: exchange)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            responseCompleted(exchange, upstream: upstream, trailers: trailers)
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeClientReadsIfHeld() }
+    }
+
+    func upstreamClosed(error: (any Error)?) {
+        guard let exchange, case .forwarding = exchange.phase else { return }
+        upstreamFailed(exchange, nothingSent: false, timedOut: false, error: error)
+    }
+}
+
+extension HTTPMethod {
+    /// Methods whose requests normally carry a body, so a missing length means an empty one.
+    var requestHasBody: Bool {
+        switch self {
+        case .POST, .PUT, .PATCH: true
+        default: false
+        }
+    }
+}
+
+extension HTTPResponseStatus {
+    /// Whether a response with this status can carry a body (not 1xx, 204 or 304).
+    var mayHaveResponseBody: Bool {
+        !(code < 200 || code == 204 || code == 304)
+    }
+}

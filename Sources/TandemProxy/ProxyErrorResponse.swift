@@ -1,0 +1,73 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response the proxy answers by itself, with a short plain-text body.
+///
+/// `closesConnection` is true where the request stream cannot be trusted to continue (a framing or
+/// parsing problem), so the response carries `Connection: close` and the connection is closed.
+public enum ProxyErrorResponse: Sendable, Equatable {
+    case badRequest(String)
+    case requestTimeout
+    case uriTooLong
+    case headersTooLarge
+    case notImplemented(String)
+    case badGateway
+    case serviceUnavailable(String, retryAfterSeconds: Int?)
+    case gatewayTimeout
+
+    public var status: HTTPResponseStatus {
+        switch self {
+        case .badRequest: .badRequest
+        case .requestTimeout: .requestTimeout
+        case .uriTooLong: .uriTooLong
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .notImplemented: .notImplemented
+        case .badGateway: .badGateway
+        case .serviceUnavailable: .serviceUnavailable
+        case .gatewayTimeout: .gatewayTimeout
+        }
+    }
+
+    /// Whether the client connection must close after this response whatever the client asked.
+    public var closesConnection: Bool {
+        switch self {
+        case .badRequest, .requestTimeout, .uriTooLong, .headersTooLarge, .notImplemented: true
+        case .badGateway, .serviceUnavailable, .gatewayTimeout: false
+        }
+    }
+
+    public var body: String {
+        switch self {
+        case .badRequest(let why): "400 Bad Request: \(why)\n"
+        case .requestTimeout: "408 Request Timeout: the request head did not arrive in time\n"
+        case .uriTooLong: "414 URI Too Long\n"
+        case .headersTooLarge: "431 Request Header Fields Too Large\n"
+        case .notImplemented(let why): "501 Not Implemented: \(why)\n"
+        case .badGateway: "502 Bad Gateway: the backend server failed to answer\n"
+        case .serviceUnavailable(let why, _): "503 Service Unavailable: \(why)\n"
+        case .gatewayTimeout: "504 Gateway Timeout: the backend server did not answer in time\n"
+        }
+    }
+
+    /// The response head; `close` adds `Connection: close`.
+    func head(version: HTTPVersion, close: Bool) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        if case .serviceUnavailable(_, let retryAfter?) = self {
+            headers.add(name: "Retry-After", value: String(retryAfter))
+        }
+        if close { headers.add(name: "Connection", value: "close") }
+        return HTTPResponseHead(version: version, status: status, headers: headers)
+    }
+
+    /// The whole response as bytes, for writing below the HTTP encoder (before any request head).
+    func rawBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
+        let head = self.head(version: .http1_1, close: true)
+        var text = "HTTP/1.1 \(head.status.code) \(head.status.reasonPhrase)\r\n"
+        for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
+        text += "\r\n" + body
+        return allocator.buffer(string: text)
+    }
+}

@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import TandemConfig
+
+/// The data plane of one node as a service: it binds every `mode: http` frontend, serves until
+/// graceful shutdown, then stops accepting, lets in-flight requests finish up to the drain deadline,
+/// and closes what is left.
+public final class ProxyServer: Service, Sendable {
+    public let frontends: [FrontendRuntime]
+    public let backends: [BackendRuntime]
+    private let group: any EventLoopGroup
+    private let drainTimeout: TimeAmount
+    private let logger: Logger
+    private let quiesce: ServerQuiescingHelper
+    private let listeners = Mutex<[any Channel]>([])
+
+    public init(configuration: TandemConfiguration, group: any EventLoopGroup, logger: Logger) throws {
+        let loops = Array(group.makeIterator())
+        let backends = try configuration.backends.map { try BackendRuntime(settings: $0, eventLoops: loops) }
+        self.backends = backends
+        self.frontends = try configuration.frontends.filter { $0.mode == .http }.map {
+            try FrontendRuntime(settings: $0, backends: backends)
+        }
+        self.group = group
+        self.drainTimeout = TimeAmount(configuration.node.drainTimeout)
+        self.logger = logger
+        self.quiesce = ServerQuiescingHelper(group: group)
+    }
+
+    /// The addresses the listeners are bound to (ports resolved when the configuration said 0).
+    public var boundAddresses: [SocketAddress] {
+        listeners.withLock { $0.compactMap(\.localAddress) }
+    }
+
+    /// Binds every frontend. Listeners bind with IP_FREEBIND, so a standby node can listen on a VIP
+    /// it does not hold yet and serves as soon as the address arrives.
+    public func start() async throws {
+        for frontend in frontends {
+            let channel = try await bind(frontend)
+            listeners.withLock { $0.append(channel) }
+            logger.info(
+                "frontend listening",
+                metadata: ["frontend": "\(frontend.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
+            )
+        }
+    }
+
+    public func run() async throws {
+        if listeners.withLock({ $0.isEmpty }) { try await start() }
+        try? await gracefulShutdown()
+        await drain()
+    }
+
+    /// Stops accepting, waits for in-flight exchanges up to the drain deadline, then closes the rest.
+    public func drain() async {
+        logger.info("draining", metadata: ["deadline": "\(drainTimeout)"])
+        let loop = group.next()
+        // The deadline's future succeeds when it fires and fails when the drain cancels it first.
+        let deadline = loop.scheduleTask(in: drainTimeout) {}
+        let drained = loop.makePromise(of: Void.self)
+        drained.futureResult.whenComplete { _ in deadline.cancel() }
+        quiesce.initiateShutdown(promise: drained)
+        let timedOut = (try? await deadline.futureResult.get()) != nil
+        for backend in backends { backend.closeIdleConnections() }
+        if timedOut {
+            logger.warning("drain deadline reached; closing the remaining connections")
+        } else {
+            logger.info("drained")
+        }
+    }
+
+    private func bind(_ frontend: FrontendRuntime) async throws -> any Channel {
+        let logger = self.logger
+        let quiesce = self.quiesce
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = frontend.maxHeaderBytes
+        limits.maxHeaderFieldSize = frontend.maxHeaderBytes
+        let decoderLimits = limits
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(
+                        RequestHeadObserver(
+                            headerTimeout: frontend.headerTimeout,
+                            keepAliveTimeout: frontend.keepAliveTimeout,
+                            maxCapturedBytes: frontend.maxHeaderBytes
+                        )
+                    )
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: false,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits
+                    )
+                    try pipeline.addHandler(HTTPProxyHandler(frontend: frontend, logger: logger))
+                }
+            }
+        if case .v4 = frontend.bindAddress {
+            bootstrap = bootstrap.serverChannelOption(.ipOption(.init(rawValue: ipFreebind)), value: 1)
+        }
+        return try await bootstrap.bind(to: frontend.bindAddress).get()
+    }
+}
+
+/// `IP_FREEBIND` from <linux/in.h>, which Glibc's module does not export.
+private let ipFreebind: Int32 = 15
