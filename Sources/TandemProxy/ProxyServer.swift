@@ -16,8 +16,8 @@ public final class ProxyServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let drainTimeout: TimeAmount
     private let logger: Logger
-    private let quiesce: ServerQuiescingHelper
-    private let listeners = Mutex<[any Channel]>([])
+    /// Each listener with the helper that drains its connections (one helper per server channel).
+    private let listeners = Mutex<[(channel: any Channel, quiesce: ServerQuiescingHelper)]>([])
 
     public init(configuration: TandemConfiguration, group: any EventLoopGroup, logger: Logger) throws {
         let loops = Array(group.makeIterator())
@@ -29,20 +29,20 @@ public final class ProxyServer: Service, Sendable {
         self.group = group
         self.drainTimeout = TimeAmount(configuration.node.drainTimeout)
         self.logger = logger
-        self.quiesce = ServerQuiescingHelper(group: group)
     }
 
     /// The addresses the listeners are bound to (ports resolved when the configuration said 0).
     public var boundAddresses: [SocketAddress] {
-        listeners.withLock { $0.compactMap(\.localAddress) }
+        listeners.withLock { $0.compactMap(\.channel.localAddress) }
     }
 
     /// Binds every frontend. Listeners bind with IP_FREEBIND, so a standby node can listen on a VIP
     /// it does not hold yet and serves as soon as the address arrives.
     public func start() async throws {
         for frontend in frontends {
-            let channel = try await bind(frontend)
-            listeners.withLock { $0.append(channel) }
+            let quiesce = ServerQuiescingHelper(group: group)
+            let channel = try await bind(frontend, quiesce: quiesce)
+            listeners.withLock { $0.append((channel, quiesce)) }
             logger.info(
                 "frontend listening",
                 metadata: ["frontend": "\(frontend.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
@@ -62,9 +62,16 @@ public final class ProxyServer: Service, Sendable {
         let loop = group.next()
         // The deadline's future succeeds when it fires and fails when the drain cancels it first.
         let deadline = loop.scheduleTask(in: drainTimeout) {}
-        let drained = loop.makePromise(of: Void.self)
-        drained.futureResult.whenComplete { _ in deadline.cancel() }
-        quiesce.initiateShutdown(promise: drained)
+        let helpers = listeners.withLock { listeners in
+            defer { listeners.removeAll() }
+            return listeners.map(\.quiesce)
+        }
+        let drained = helpers.map { helper in
+            let promise = loop.makePromise(of: Void.self)
+            helper.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }
+        EventLoopFuture.andAllComplete(drained, on: loop).whenComplete { _ in deadline.cancel() }
         let timedOut = (try? await deadline.futureResult.get()) != nil
         for backend in backends { backend.closeIdleConnections() }
         if timedOut {
@@ -74,9 +81,8 @@ public final class ProxyServer: Service, Sendable {
         }
     }
 
-    private func bind(_ frontend: FrontendRuntime) async throws -> any Channel {
+    private func bind(_ frontend: FrontendRuntime, quiesce: ServerQuiescingHelper) async throws -> any Channel {
         let logger = self.logger
-        let quiesce = self.quiesce
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = frontend.maxHeaderBytes
         limits.maxHeaderFieldSize = frontend.maxHeaderBytes

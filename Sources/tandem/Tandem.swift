@@ -13,4 +13,22 @@ struct Tandem: AsyncParsableCommand {
             """,
         subcommands: [RunCommand.self, CheckCommand.self]
     )
+
+    /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
