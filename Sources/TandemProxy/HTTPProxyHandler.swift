@@ -374,10 +374,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         exchange.responseTimer?.cancel()
         exchange.phase = .finished
+        // Read the server before releaseServer clears it: the connection goes back to that server's pool.
+        let server = exchange.server
         releaseServer(of: exchange)
         let reusable = upstream.isActive && exchange.requestEnded && exchange.upstreamKeepAlive
         upstream.exchangeCompleted()
-        if reusable, let server = exchange.server, let pool = exchange.backend.pool(for: context.eventLoop) {
+        if reusable, let server, let pool = exchange.backend.pool(for: context.eventLoop) {
             pool.put(upstream, server: server)
         } else {
             upstream.close()
