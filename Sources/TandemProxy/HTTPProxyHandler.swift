@@ -226,6 +226,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 .serviceUnavailable("every server of backend \(backend.name) is at its connection limit", retryAfterSeconds: 1),
                 exchange: exchange
             )
+        case .noneAvailable where !avoiding.isEmpty:
+            // Every server left was tried and failed for this request: that is a gateway failure, not an
+            // outage of the backend.
+            answerLocally(.badGateway, exchange: exchange)
         case .noneAvailable:
             answerLocally(
                 .serviceUnavailable("no server of backend \(backend.name) is available", retryAfterSeconds: 5),
