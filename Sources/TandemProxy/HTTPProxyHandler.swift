@@ -504,8 +504,14 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch error {
         case .headerOverflow:
             response = (observer?.requestLineComplete ?? true) ? .headersTooLarge : .uriTooLong
-        case .unknown where observer?.capturedHeadHasTransferEncoding() ?? false:
-            response = .notImplemented("only the chunked transfer coding is supported")
+        case .unknown where observer?.capturedHeadHasField("transfer-encoding") ?? false:
+            // llhttp reports both a refused coding and Transfer-Encoding after Content-Length this way;
+            // the latter is a smuggling shape, not an unsupported feature.
+            if observer?.capturedHeadHasField("content-length") ?? false {
+                response = .badRequest("Content-Length together with Transfer-Encoding")
+            } else {
+                response = .notImplemented("only the chunked transfer coding is supported")
+            }
         case .unexpectedContentLength, .invalidContentLength:
             response = .badRequest("invalid or conflicting message framing")
         default:
