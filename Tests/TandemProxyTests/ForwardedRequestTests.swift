@@ -76,4 +76,36 @@ struct ForwardedRequestTests {
         await proxy.stop()
         for backend in [app, api, assets] { await backend.close() }
     }
+
+    @Test func headResponseKeepsTheConnectionInStep() async throws {
+        let backend = try await TestBackend(name: "app")
+        let proxy = try await TestProxy.start(backends: [BackendSpec(ports: [backend.port])])
+        let client = try await proxy.connect()
+        for _ in 0..<3 {
+            try await client.send("HEAD /page HTTP/1.1\r\nHost: test.local\r\n\r\n")
+            let head = try await client.readResponse(toHead: true)
+            #expect(head.status == 200)
+            #expect(head.header("content-length") == "3")
+            let get = try await client.get("/page")
+            #expect(get.status == 200)
+            #expect(get.bodyText == "app")
+        }
+        #expect(backend.acceptedConnections == 1)
+        await client.close()
+        await proxy.stop()
+        await backend.close()
+    }
+
+    @Test func clientLeavingMidUploadClosesTheBackendConnection() async throws {
+        let backend = try await TestBackend(name: "sink", behaviour: .countBody)
+        let proxy = try await TestProxy.start(backends: [BackendSpec(ports: [backend.port])])
+        let client = try await proxy.connect()
+        try await client.send("POST /upload HTTP/1.1\r\nHost: test.local\r\nContent-Length: 1000000\r\n\r\n")
+        try await client.send(String(repeating: "p", count: 10_000))
+        #expect(await backend.requests.wait(forCount: 1))
+        await client.close()
+        #expect(await backend.closedConnections.wait(forCount: 1), "the half-sent request's backend connection leaked")
+        await proxy.stop()
+        await backend.close()
+    }
 }

@@ -98,7 +98,12 @@ final class RawConnection {
 
     /// Reads one response: head, then a `Content-Length` body or (without one) a body up to the close.
     /// With `keepBody` false the body is only counted, so a huge body never sits in memory.
-    func readResponse(timeout: Duration = .seconds(5), keepBody: Bool = true) async throws -> RawResponse {
+    /// A response to HEAD (`toHead`) has no body whatever its `Content-Length` says.
+    func readResponse(
+        timeout: Duration = .seconds(5),
+        keepBody: Bool = true,
+        toHead: Bool = false
+    ) async throws -> RawResponse {
         let deadline = ContinuousClock.now + timeout
         var received: [UInt8] = []
         var headEnd: Int?
@@ -118,7 +123,7 @@ final class RawConnection {
         }
         let declared = response.header("content-length").flatMap { Int($0) }
         let bodyless = (100..<200).contains(response.status) || response.status == 204 || response.status == 304
-        let wanted = bodyless ? 0 : declared
+        let wanted = bodyless || toHead ? 0 : declared
         var pending = Array(received[bodyStart...])
         while true {
             let take = wanted.map { min($0 - response.bodyCount, pending.count) } ?? pending.count

@@ -8,6 +8,8 @@ final class TestBackend: Sendable {
     let name: String
     let requests = EventLog<HTTPRequestHead>()
     private let accepted = Counter()
+    /// One entry per accepted connection that closed since.
+    let closedConnections = EventLog<Void>()
     private let serverChannel: any Channel
 
     var port: Int { serverChannel.localAddress?.port ?? 0 }
@@ -17,10 +19,12 @@ final class TestBackend: Sendable {
         self.name = name
         let requests = self.requests
         let accepted = self.accepted
+        let closedConnections = self.closedConnections
         serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 accepted.increment()
+                channel.closeFuture.whenComplete { _ in closedConnections.append(()) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(

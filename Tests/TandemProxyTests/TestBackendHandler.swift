@@ -12,6 +12,7 @@ final class TestBackendHandler: ChannelInboundHandler {
     private let behaviour: BackendBehaviour
     private let requests: EventLog<HTTPRequestHead>
     private var keepAlive = true
+    private var isHeadRequest = false
     private var bodyBytes = 0
     /// Bytes of a generated body still to write.
     private var remaining = 0
@@ -27,6 +28,7 @@ final class TestBackendHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             keepAlive = head.isKeepAlive
+            isHeadRequest = head.method == .HEAD
             bodyBytes = 0
             requests.append(head)
             if case .closeOnHead = behaviour { context.close(promise: nil) }
@@ -86,6 +88,10 @@ final class TestBackendHandler: ChannelInboundHandler {
 
     private func respond(body text: String, context: ChannelHandlerContext) {
         writeHead(contentLength: text.utf8.count, context: context)
+        if isHeadRequest {
+            finish(context: context)
+            return
+        }
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
         finish(context: context)
     }
