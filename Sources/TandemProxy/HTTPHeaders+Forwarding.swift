@@ -23,8 +23,10 @@ extension HTTPHeaders {
     /// Appends the client to `X-Forwarded-For` and sets `X-Forwarded-Proto` and `X-Forwarded-Host`.
     mutating func addForwardingFields(clientIP: String?, scheme: String, host: String?) {
         if let clientIP {
-            if let existing = self.first(name: "x-forwarded-for") {
-                self.replaceOrAdd(name: "X-Forwarded-For", value: existing + ", " + clientIP)
+            let existing = self["x-forwarded-for"]
+            if !existing.isEmpty {
+                // Several lines form one list (RFC 9110 §5.3): keep every hop, in order.
+                self.replaceOrAdd(name: "X-Forwarded-For", value: (existing + [clientIP]).joined(separator: ", "))
             } else {
                 self.add(name: "X-Forwarded-For", value: clientIP)
             }

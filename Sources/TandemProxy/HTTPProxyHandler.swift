@@ -226,6 +226,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 .serviceUnavailable("every server of backend \(backend.name) is at its connection limit", retryAfterSeconds: 1),
                 exchange: exchange
             )
+        case .noneAvailable where !avoiding.isEmpty:
+            // Every server left was tried and failed for this request: that is a gateway failure, not an
+            // outage of the backend.
+            answerLocally(.badGateway, exchange: exchange)
         case .noneAvailable:
             answerLocally(
                 .serviceUnavailable("no server of backend \(backend.name) is available", retryAfterSeconds: 5),
@@ -374,10 +378,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         exchange.responseTimer?.cancel()
         exchange.phase = .finished
+        // Read the server before releaseServer clears it: the connection goes back to that server's pool.
+        let server = exchange.server
         releaseServer(of: exchange)
         let reusable = upstream.isActive && exchange.requestEnded && exchange.upstreamKeepAlive
         upstream.exchangeCompleted()
-        if reusable, let server = exchange.server, let pool = exchange.backend.pool(for: context.eventLoop) {
+        if reusable, let server, let pool = exchange.backend.pool(for: context.eventLoop) {
             pool.put(upstream, server: server)
         } else {
             upstream.close()
@@ -498,8 +504,14 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch error {
         case .headerOverflow:
             response = (observer?.requestLineComplete ?? true) ? .headersTooLarge : .uriTooLong
-        case .unknown where observer?.capturedHeadHasTransferEncoding() ?? false:
-            response = .notImplemented("only the chunked transfer coding is supported")
+        case .unknown where observer?.capturedHeadHasField("transfer-encoding") ?? false:
+            // llhttp reports both a refused coding and Transfer-Encoding after Content-Length this way;
+            // the latter is a smuggling shape, not an unsupported feature.
+            if observer?.capturedHeadHasField("content-length") ?? false {
+                response = .badRequest("Content-Length together with Transfer-Encoding")
+            } else {
+                response = .notImplemented("only the chunked transfer coding is supported")
+            }
         case .unexpectedContentLength, .invalidContentLength:
             response = .badRequest("invalid or conflicting message framing")
         default:

@@ -10,7 +10,8 @@ import NIOCore
 ///   `headerTimeout`, else the client gets `408` and the connection closes — a client trickling one
 ///   byte a second cannot hold a connection open;
 /// - whether the request line was complete when the decoder gave up (to answer 414, not 431), and
-///   the head's raw bytes, so that a rejected `Transfer-Encoding` can be told from other faults (501).
+///   the head's raw bytes, so that a rejected `Transfer-Encoding` (501) can be told from a smuggling shape
+///   (400) and from other faults.
 ///
 /// The proxy handler calls `expectRequest` when it waits for a head and `headReceived` when it has one.
 /// Scanning stops at the head, so body bytes pass through untouched.
@@ -81,11 +82,11 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
         capturedCount = 0
     }
 
-    /// Whether the captured head has a `Transfer-Encoding` field (a request the decoder refused for it).
-    func capturedHeadHasTransferEncoding() -> Bool {
+    /// Whether the captured head has a field named `lowercasedName` (to tell why the decoder refused it).
+    func capturedHeadHasField(_ lowercasedName: String) -> Bool {
         var text = ""
         for buffer in capturedHead { text += String(buffer: buffer) }
-        return text.lowercased().contains("\ntransfer-encoding:")
+        return text.lowercased().contains("\n" + lowercasedName + ":")
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

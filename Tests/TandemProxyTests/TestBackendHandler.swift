@@ -1,0 +1,122 @@
+import NIOCore
+import NIOHTTP1
+
+/// The per-connection side of a `TestBackend`.
+final class TestBackendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private static let chunkSize = 64 * 1024
+
+    private let name: String
+    private let behaviour: BackendBehaviour
+    private let requests: EventLog<HTTPRequestHead>
+    private var keepAlive = true
+    private var isHeadRequest = false
+    private var bodyBytes = 0
+    /// Bytes of a generated body still to write.
+    private var remaining = 0
+    private var chunk: ByteBuffer?
+
+    init(name: String, behaviour: BackendBehaviour, requests: EventLog<HTTPRequestHead>) {
+        self.name = name
+        self.behaviour = behaviour
+        self.requests = requests
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            isHeadRequest = head.method == .HEAD
+            bodyBytes = 0
+            requests.append(head)
+            if case .closeOnHead = behaviour { context.close(promise: nil) }
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+        case .end:
+            requestEnded(context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        pump(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func requestEnded(context: ChannelHandlerContext) {
+        switch behaviour {
+        case .answerName:
+            respond(body: name, context: context)
+        case .answerNameAfter(let delay):
+            let loopBound = context.loopBound
+            context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+                respond(body: name, context: loopBound.value)
+            }
+        case .countBody:
+            respond(body: String(bodyBytes), context: context)
+        case .generateBody(let bytes):
+            writeHead(contentLength: bytes, context: context)
+            remaining = bytes
+            chunk = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: Self.chunkSize)
+            pump(context: context)
+        case .neverAnswer:
+            break
+        case .closeOnHead, .closeOnEnd:
+            context.close(promise: nil)
+        case .dieMidResponse(let declared, let sent):
+            writeHead(contentLength: declared, context: context)
+            let body = context.channel.allocator.buffer(repeating: UInt8(ascii: "y"), count: sent)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body)))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func writeHead(contentLength: Int, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(contentLength))
+        headers.add(name: "X-Backend", value: name)
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+    }
+
+    private func respond(body text: String, context: ChannelHandlerContext) {
+        writeHead(contentLength: text.utf8.count, context: context)
+        if isHeadRequest {
+            finish(context: context)
+            return
+        }
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        finish(context: context)
+    }
+
+    /// Writes generated chunks while the connection can take them; resumes on writability.
+    private func pump(context: ChannelHandlerContext) {
+        guard let chunk, remaining > 0 else { return }
+        while remaining > 0, context.channel.isWritable {
+            let size = min(remaining, chunk.readableBytes)
+            remaining -= size
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(chunk.getSlice(at: chunk.readerIndex, length: size)!))), promise: nil)
+        }
+        if remaining == 0 {
+            self.chunk = nil
+            finish(context: context)
+        } else {
+            context.flush()
+        }
+    }
+
+    private func finish(context: ChannelHandlerContext) {
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
