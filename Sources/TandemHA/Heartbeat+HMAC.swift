@@ -15,7 +15,8 @@ extension Heartbeat {
     /// Total: any input either yields the heartbeat or a ``HeartbeatRejection``. The MAC is compared in
     /// constant time (`CRYPTO_memcmp`) so that timing reveals nothing about the expected value.
     public static func authenticate(
-        _ packet: [UInt8], keyring: HeartbeatKeyring
+        _ packet: [UInt8],
+        keyring: HeartbeatKeyring
     ) throws(HeartbeatRejection) -> Heartbeat {
         let (heartbeat, bodyLength) = try parse(packet)
         guard let key = keyring.key(id: heartbeat.keyID) else { throw .unknownKeyID }
@@ -40,9 +41,13 @@ extension Heartbeat {
             body.withUnsafeBytes { bodyBytes in
                 output.withUnsafeMutableBytes { outputBytes in
                     HMAC(
-                        EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
-                        bodyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bodyBytes.count,
-                        outputBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), &outputLength
+                        EVP_sha256(),
+                        keyBytes.baseAddress,
+                        Int32(keyBytes.count),
+                        bodyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        bodyBytes.count,
+                        outputBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        &outputLength
                     )
                 }
             }

@@ -52,8 +52,14 @@ public struct Heartbeat: Sendable, Hashable {
     public var echo: UInt64
 
     public init(
-        keyID: UInt8, nodeName: String, bootEpoch: UInt64, sequence: UInt64, state: NodeState, priority: UInt16,
-        timestamp: UInt64, echo: UInt64
+        keyID: UInt8,
+        nodeName: String,
+        bootEpoch: UInt64,
+        sequence: UInt64,
+        state: NodeState,
+        priority: UInt16,
+        timestamp: UInt64,
+        echo: UInt64
     ) {
         self.keyID = keyID
         self.nodeName = nodeName
@@ -115,8 +121,14 @@ public struct Heartbeat: Sendable, Hashable {
         let timestamp = reader.readUInt64()
         let echo = reader.readUInt64()
         let heartbeat = Heartbeat(
-            keyID: keyID, nodeName: name, bootEpoch: bootEpoch, sequence: sequence, state: state,
-            priority: priority, timestamp: timestamp, echo: echo
+            keyID: keyID,
+            nodeName: name,
+            bootEpoch: bootEpoch,
+            sequence: sequence,
+            state: state,
+            priority: priority,
+            timestamp: timestamp,
+            echo: echo
         )
         return (heartbeat, reader.offset)
     }

@@ -57,7 +57,9 @@ public struct HeartbeatKeyring: Sendable, Hashable {
             let secret = try decodeSecret(String(fields[1]), file: file, line: lineNumber)
             guard let key = HeartbeatKey(id: id, secret: secret) else {
                 throw Error(
-                    .shortKey, file: file, line: lineNumber,
+                    .shortKey,
+                    file: file,
+                    line: lineNumber,
                     "key \(id) is \(secret.count) bytes; at least \(HeartbeatKey.minimumLength) are required "
                         + "(generate one with `tandem ha-keygen`)"
                 )
@@ -78,7 +80,12 @@ public struct HeartbeatKeyring: Sendable, Hashable {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
-            throw Error(.unreadable, file: path, line: nil, "cannot stat the key file: \(String(cString: strerror(errno)))")
+            throw Error(
+                .unreadable,
+                file: path,
+                line: nil,
+                "cannot stat the key file: \(String(cString: strerror(errno)))"
+            )
         }
         try checkPermissions(mode: UInt32(info.st_mode), file: path)
         let maximumSize = 64 * 1024
@@ -109,7 +116,9 @@ public struct HeartbeatKeyring: Sendable, Hashable {
         guard mode & (othersReadWrite | groupWrite) == 0 else {
             let octal = String(mode & 0o777, radix: 8)
             throw Error(
-                .insecurePermissions, file: file, line: nil,
+                .insecurePermissions,
+                file: file,
+                line: nil,
                 "mode \(octal) lets other users read or change the heartbeat key; run `chmod 600 \(file)`"
             )
         }
@@ -149,7 +158,9 @@ public struct HeartbeatKeyring: Sendable, Hashable {
         while index < digits.count {
             guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else {
                 throw Error(
-                    .badSecret, file: file, line: line,
+                    .badSecret,
+                    file: file,
+                    line: line,
                     "the secret is neither hex nor `base64:...` (bad digit at column \(index + 1) of the secret)"
                 )
             }

@@ -24,7 +24,10 @@ public struct HeartbeatReceiver: Sendable {
     }
 
     /// Authenticates and admits one datagram received when our wall clock read `now` (ns since 1970).
-    public mutating func receive(_ packet: [UInt8], wallClockNanoseconds now: UInt64) -> Result<
+    public mutating func receive(
+        _ packet: [UInt8],
+        wallClockNanoseconds now: UInt64
+    ) -> Result<
         Heartbeat, HeartbeatRejection
     > {
         do throws(HeartbeatRejection) {

@@ -12,7 +12,9 @@ enum HeartbeatFixtures {
 
     static func randomKeyring(using generator: inout SplitMix64) -> HeartbeatKeyring {
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return try! HeartbeatKeyring(keys: [HeartbeatKey(id: UInt8.random(in: 1...255, using: &generator), secret: secret)!])
+        return try! HeartbeatKeyring(keys: [
+            HeartbeatKey(id: UInt8.random(in: 1...255, using: &generator), secret: secret)!
+        ])
     }
 
     static func randomHeartbeat(using generator: inout SplitMix64) -> Heartbeat {
@@ -21,18 +23,32 @@ enum HeartbeatFixtures {
         var name = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
         while name.utf8.count > Heartbeat.maximumNameLength { name.removeLast() }
         return Heartbeat(
-            keyID: 1, nodeName: name, bootEpoch: generator.next(), sequence: generator.next(),
-            state: NodeState.allCases.randomElement(using: &generator)!, priority: UInt16.random(in: 0...255, using: &generator),
-            timestamp: generator.next(), echo: generator.next()
+            keyID: 1,
+            nodeName: name,
+            bootEpoch: generator.next(),
+            sequence: generator.next(),
+            state: NodeState.allCases.randomElement(using: &generator)!,
+            priority: UInt16.random(in: 0...255, using: &generator),
+            timestamp: generator.next(),
+            echo: generator.next()
         )
     }
 
     static func heartbeat(
-        name: String = "lb-b", epoch: UInt64 = 7, sequence: UInt64 = 1, timestamp: UInt64 = 1_000_000_000_000
+        name: String = "lb-b",
+        epoch: UInt64 = 7,
+        sequence: UInt64 = 1,
+        timestamp: UInt64 = 1_000_000_000_000
     ) -> Heartbeat {
         Heartbeat(
-            keyID: 1, nodeName: name, bootEpoch: epoch, sequence: sequence, state: .standby, priority: 100,
-            timestamp: timestamp, echo: 0
+            keyID: 1,
+            nodeName: name,
+            bootEpoch: epoch,
+            sequence: sequence,
+            state: .standby,
+            priority: 100,
+            timestamp: timestamp,
+            echo: 0
         )
     }
 }

@@ -79,7 +79,9 @@ struct RateLimitedLogTests {
         #expect(log.lines(for: "b", at: clock.now) == ["b"])
         #expect(log.lines(for: "c", at: clock.now).isEmpty)
         #expect(log.lines(for: "d", at: clock.now.advanced(by: .seconds(59))).isEmpty)
-        #expect(log.lines(for: "e", at: clock.now.advanced(by: .seconds(60))) == ["suppressed 2 similar messages", "e"])
+        #expect(
+            log.lines(for: "e", at: clock.now.advanced(by: .seconds(60))) == ["suppressed 2 similar messages", "e"]
+        )
         #expect(log.lines(for: "f", at: clock.now.advanced(by: .seconds(61))) == ["f"])
     }
 }

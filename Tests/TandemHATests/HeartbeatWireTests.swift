@@ -20,8 +20,14 @@ struct HeartbeatWireTests {
     /// The documented layout, byte by byte, for one known packet.
     @Test func layoutIsAsDocumented() {
         let heartbeat = Heartbeat(
-            keyID: 9, nodeName: "ab", bootEpoch: 0x0102_0304_0506_0708, sequence: 0x1112_1314_1516_1718,
-            state: .active, priority: 0x0A0B, timestamp: 0x2122_2324_2526_2728, echo: 0x3132_3334_3536_3738
+            keyID: 9,
+            nodeName: "ab",
+            bootEpoch: 0x0102_0304_0506_0708,
+            sequence: 0x1112_1314_1516_1718,
+            state: .active,
+            priority: 0x0A0B,
+            timestamp: 0x2122_2324_2526_2728,
+            echo: 0x3132_3334_3536_3738
         )
         let keyring = HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 9, fill: 0x42))
         let packet = heartbeat.signed(with: keyring)
@@ -40,8 +46,8 @@ struct HeartbeatWireTests {
     }
 
     /// Every single-byte mutation is rejected. Mutating every position of 10,000 packets takes too long in a
-    /// debug build (about a million HMACs, ~17 s measured here), so this mutates 10,000 random packets at one random position each,
-    /// plus every position of 200 random packets.
+    /// debug build (about a million HMACs, ~17 s estimated here), so this mutates 10,000 random packets at one
+    /// random position each, plus every position of 200 random packets.
     @Test func everySingleByteMutationIsRejected() {
         var generator = SplitMix64(seed: 0x5EED)
         let keyring = HeartbeatFixtures.randomKeyring(using: &generator)
@@ -69,25 +75,35 @@ struct HeartbeatWireTests {
         let keyring = HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 7))
         let packet = HeartbeatFixtures.heartbeat().signed(with: keyring)
         for length in 0..<packet.count {
-            #expect(throws: HeartbeatRejection.self) { try Heartbeat.authenticate(Array(packet.prefix(length)), keyring: keyring) }
+            #expect(throws: HeartbeatRejection.self) {
+                try Heartbeat.authenticate(Array(packet.prefix(length)), keyring: keyring)
+            }
         }
         #expect(throws: HeartbeatRejection.malformed) { try Heartbeat.authenticate(packet + [0], keyring: keyring) }
         var generator = SplitMix64(seed: 3)
         for _ in 0..<2_000 {
-            let garbage = (0..<Int.random(in: 0...200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let garbage = (0..<Int.random(in: 0...200, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             #expect(throws: HeartbeatRejection.self) { try Heartbeat.authenticate(garbage, keyring: keyring) }
         }
         var otherVersion = packet
         otherVersion[4] = 2
-        #expect(throws: HeartbeatRejection.unknownVersion) { try Heartbeat.authenticate(otherVersion, keyring: keyring) }
+        #expect(throws: HeartbeatRejection.unknownVersion) {
+            try Heartbeat.authenticate(otherVersion, keyring: keyring)
+        }
     }
 
     /// A packet signed with a different secret under the same id fails the MAC; an unknown id is named as such.
     @Test func wrongKeyIsRejected() {
         let ours = HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 1))
-        let forged = HeartbeatFixtures.heartbeat().signed(with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 2)))
+        let forged = HeartbeatFixtures.heartbeat().signed(
+            with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 2))
+        )
         #expect(throws: HeartbeatRejection.badMAC) { try Heartbeat.authenticate(forged, keyring: ours) }
-        let unknown = HeartbeatFixtures.heartbeat().signed(with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 2, fill: 1)))
+        let unknown = HeartbeatFixtures.heartbeat().signed(
+            with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 2, fill: 1))
+        )
         #expect(throws: HeartbeatRejection.unknownKeyID) { try Heartbeat.authenticate(unknown, keyring: ours) }
     }
 
