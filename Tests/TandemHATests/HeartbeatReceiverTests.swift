@@ -85,3 +85,17 @@ struct RateLimitedLogTests {
         #expect(log.lines(for: "f", at: clock.now.advanced(by: .seconds(61))) == ["f"])
     }
 }
+
+@Suite("Round-trip samples")
+struct RoundTripSamplesTests {
+    /// Median and p99 over the last 100 samples only (nearest rank).
+    @Test func percentilesOverTheLastHundred() {
+        var samples = RoundTripSamples(capacity: 100)
+        #expect(samples.percentile(50) == nil)
+        for value in 1...100 { samples.add(.milliseconds(value)) }
+        #expect(samples.percentile(50) == .milliseconds(50))
+        #expect(samples.percentile(99) == .milliseconds(99))
+        for _ in 1...100 { samples.add(.milliseconds(1_000)) }
+        #expect(samples.percentile(50) == .milliseconds(1_000))
+    }
+}
