@@ -11,8 +11,8 @@ import Darwin
 
 /// The thin I/O shell around ``HeartbeatReceiver`` and ``NodeStateMachine``: a UDP socket on `listen` that sends
 /// the signed heartbeat to every peer address each interval, feeds authenticated datagrams (from any path) to
-/// the machine, ticks it every `interval / 2`, and carries out its actions. VIP calls run one at a time, in
-/// order, on a task off the event loop, so a slow claim never delays heartbeats.
+/// the machine, ticks it every `interval / 2` and at its next deadline, and carries out its actions. VIP calls
+/// run one at a time, in order, on a task off the event loop, so a slow claim never delays heartbeats.
 ///
 /// Life cycle: ``bind()`` (optional, to learn the bound address), then ``run()`` until the task is cancelled.
 /// On cancellation an ACTIVE node releases its VIPs, then advertises FAULT with priority 0, so the peer claims at
@@ -61,6 +61,8 @@ public final class HeartbeatService: Sendable {
         var roundTrips = RoundTripSamples()
         var rejectionLog = RateLimitedLog<ContinuousClock>(limit: 10, interval: .seconds(60))
         var vipFailures: UInt64 = 0
+        /// The one-shot tick at the machine's next deadline.
+        var deadlineTick: (instant: ContinuousClock.Instant, task: Scheduled<Void>)?
     }
 
     private let configuration: Configuration
@@ -140,6 +142,10 @@ public final class HeartbeatService: Sendable {
             cancelledContinuation.finish()
         }
         ticker.cancel()
+        core.withLock { core in
+            core.deadlineTick?.task.cancel()
+            core.deadlineTick = nil
+        }
         vipContinuation.finish()
         await vipTask.value
         if core.withLock({ $0.machine.state == .active }) {
@@ -156,8 +162,29 @@ public final class HeartbeatService: Sendable {
 
     /// Feeds a track result, backend health or an administrator's command (or a tick) to the machine.
     public func deliver(_ event: Machine.Event) {
-        let actions = core.withLock { $0.machine.receive(event) }
+        let (actions, deadline) = core.withLock { ($0.machine.receive(event), $0.machine.nextDeadline) }
         perform(actions)
+        scheduleTick(at: deadline)
+    }
+
+    /// Keeps one tick scheduled at the machine's next deadline (replacing an earlier one).
+    private func scheduleTick(at deadline: ContinuousClock.Instant?) {
+        guard let deadline, let eventLoop = channel.withLock({ $0?.eventLoop }) else { return }
+        let delay = clock.now.duration(to: deadline)
+        let nanoseconds = delay > .zero ? Int64(HeartbeatReceiver.nanoseconds(delay)) : 0
+        core.withLock { core in
+            if let scheduled = core.deadlineTick {
+                if scheduled.instant == deadline { return }
+                scheduled.task.cancel()
+            }
+            let task = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+                self.core.withLock { core in
+                    if core.deadlineTick?.instant == deadline { core.deadlineTick = nil }
+                }
+                self.deliver(.tick(clock.now))
+            }
+            core.deadlineTick = (deadline, task)
+        }
     }
 
     /// A snapshot for `tandem status`.
@@ -221,6 +248,7 @@ public final class HeartbeatService: Sendable {
         }
         for line in logLines { logger.warning("\(line)") }
         perform(actions)
+        scheduleTick(at: core.withLock { $0.machine.nextDeadline })
     }
 
     // MARK: - Acting

@@ -80,6 +80,27 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     /// Whether an administrative step-down is in effect.
     public var isSteppedDown: Bool { stepDown != nil }
 
+    /// The next instant at which a tick may change something: the end of the listen period, the peer's dead line,
+    /// the end of a peer's INITIAL grace, a preemption delay, or a step-down's end. The service ticks exactly then
+    /// (besides every `interval / 2`), so failover does not wait for the next periodic tick. Always after the
+    /// newest event seen, so it cannot cause a busy loop.
+    public var nextDeadline: C.Instant? {
+        var candidates: [C.Instant] = []
+        if let listenUntil { candidates.append(listenUntil) }
+        if let peer {
+            candidates.append(peer.lastHeard.advanced(by: configuration.deadWindow))
+            if peer.state == .initial {
+                candidates.append(peer.stateSince.advanced(by: configuration.deadWindow + configuration.interval))
+            }
+            if state == .active, let standbySince = peer.standbySince {
+                candidates.append(standbySince.advanced(by: configuration.preemptDelay))
+            }
+        }
+        if let until = stepDown?.until { candidates.append(until) }
+        guard let lastEvent else { return candidates.min() }
+        return candidates.filter { lastEvent < $0 }.min()
+    }
+
     /// Feeds one event and returns what the service must do, in order.
     public mutating func receive(_ event: Event) -> [Action] {
         var actions: [Action] = []

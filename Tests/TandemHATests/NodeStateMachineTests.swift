@@ -65,6 +65,26 @@ struct NodeStateMachineTests {
         #expect(takeover <= deadWindow + interval / 2 + simulation.step)
     }
 
+    /// The next deadline is the listen end at start, then the peer's dead line; ticking exactly there claims.
+    @Test func nextDeadline() throws {
+        let clock = MockClock()
+        var machine = Machine(configuration: .node("lb-b"))
+        _ = machine.receive(.tick(clock.now))
+        #expect(machine.nextDeadline == clock.now.advanced(by: deadWindow))
+        clock.advance(by: .milliseconds(40))
+        let heartbeat = Machine.PeerHeartbeat(name: "lb-a", epoch: 1, state: .active, priority: 100, arrival: clock.now)
+        _ = machine.receive(.heartbeat(heartbeat))
+        #expect(machine.nextDeadline == clock.now.advanced(by: deadWindow - .milliseconds(40)))
+        clock.advance(by: deadWindow - .milliseconds(40))
+        _ = machine.receive(.tick(clock.now))
+        #expect(machine.state == .standby)
+        let deadLine = try #require(machine.nextDeadline)
+        #expect(deadLine == heartbeat.arrival.advanced(by: deadWindow))
+        #expect(!machine.receive(.tick(deadLine.advanced(by: .nanoseconds(-1)))).contains(.claimVIPs))
+        #expect(machine.receive(.tick(deadLine)).contains(.claimVIPs))
+        #expect(machine.nextDeadline == nil)
+    }
+
     /// Drops shorter than the dead window change nothing; longer ones make the STANDBY claim at most once per
     /// dead window, and it steps back on the first heartbeat of the higher-priority ACTIVE.
     @Test func flappingLink() {
