@@ -5,17 +5,22 @@ import Glibc
 #endif
 
 extension GratuitousARP {
-    /// Sends one gratuitous ARP for `vip` (IPv4) out of `interface` on an AF_PACKET socket.
+    /// Opens the send-only AF_PACKET socket announcements go out on. Needs CAP_NET_RAW.
     ///
-    /// Needs CAP_NET_RAW: without it socket(AF_PACKET) fails and the error says so.
-    public static func send(vip: VIP, interface: NetworkInterface) throws(NetlinkError) {
-        let bytes = frame(address: vip.addressBytes, hardwareAddress: interface.hardwareAddress)
-        let protocolNumber = UInt16(ETH_P_ARP).bigEndian
-        let descriptor = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), CInt(protocolNumber))
+    /// Protocol 0: the socket receives nothing, so it buffers nothing. Keep it open: closing a packet socket
+    /// waits for an RCU grace period (several milliseconds), too slow to pay on every claim.
+    public static func openSocket() throws(NetlinkError) -> CInt {
+        let descriptor = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
             throw NetlinkError.fromSystemCall("socket(AF_PACKET)", errno: errno, capability: "CAP_NET_RAW")
         }
-        defer { close(descriptor) }
+        return descriptor
+    }
+
+    /// Sends one gratuitous ARP for `vip` (IPv4) out of `interface` on `descriptor` (from `openSocket()`).
+    public static func send(vip: VIP, interface: NetworkInterface, descriptor: CInt) throws(NetlinkError) {
+        let bytes = frame(address: vip.addressBytes, hardwareAddress: interface.hardwareAddress)
+        let protocolNumber = UInt16(ETH_P_ARP).bigEndian
         var destination = sockaddr_ll()
         destination.sll_family = UInt16(AF_PACKET)
         destination.sll_protocol = protocolNumber

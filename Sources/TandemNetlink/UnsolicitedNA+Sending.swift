@@ -5,16 +5,20 @@ import Glibc
 #endif
 
 extension UnsolicitedNA {
-    /// Sends one unsolicited neighbour advertisement for `vip` (IPv6) out of `interface` to ff02::1.
-    ///
-    /// A raw ICMPv6 socket bound to the interface (SO_BINDTODEVICE and IPV6_MULTICAST_IF); needs CAP_NET_RAW.
-    public static func send(vip: VIP, interface: NetworkInterface) throws(NetlinkError) {
-        let bytes = message(target: vip.addressBytes, hardwareAddress: interface.hardwareAddress)
+    /// Opens the raw ICMPv6 socket advertisements go out on. Needs CAP_NET_RAW.
+    public static func openSocket() throws(NetlinkError) -> CInt {
         let descriptor = socket(AF_INET6, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), CInt(IPPROTO_ICMPV6))
         guard descriptor >= 0 else {
             throw NetlinkError.fromSystemCall("socket(AF_INET6, SOCK_RAW)", errno: errno, capability: "CAP_NET_RAW")
         }
-        defer { close(descriptor) }
+        return descriptor
+    }
+
+    /// Sends one unsolicited neighbour advertisement for `vip` (IPv6) out of `interface` to ff02::1, on
+    /// `descriptor` (from `openSocket()`), bound to the interface (SO_BINDTODEVICE, IPV6_MULTICAST_IF) for
+    /// this send.
+    public static func send(vip: VIP, interface: NetworkInterface, descriptor: CInt) throws(NetlinkError) {
+        let bytes = message(target: vip.addressBytes, hardwareAddress: interface.hardwareAddress)
         var hops = hopLimit
         var interfaceIndex = CInt(interface.index)
         let size = socklen_t(MemoryLayout<CInt>.size)

@@ -22,6 +22,7 @@ final class VIPClaimRegistry {
     private let eventLoop: EventLoop
     private let logger: Logger
     private var netlink: NetlinkSocket?
+    private let announcer = VIPAnnouncer()
     private var claims: [VIPBinding: Claim] = [:]
 
     init(configuration: VIPHelperConfiguration, eventLoop: EventLoop, logger: Logger) {
@@ -203,7 +204,7 @@ final class VIPClaimRegistry {
     private func startBurst(_ binding: VIPBinding, interface: NetworkInterface) throws(NetlinkError) -> VIPHelperStep {
         let clock = ContinuousClock()
         let started = clock.now
-        try VIPAnnouncement.sendOnce(vip: binding.vip, interface: interface)
+        try announcer.sendOnce(vip: binding.vip, interface: interface)
         let elapsed = clock.now - started
         let count = max(configuration.announcementCount, 1)
         let spacing = configuration.announcementSpacing
@@ -223,7 +224,7 @@ final class VIPClaimRegistry {
             claims[binding] = claim
         }
         return VIPHelperStep(
-            step: VIPAnnouncement.stepName(for: binding.vip.family),
+            step: VIPAnnouncer.stepName(for: binding.vip.family),
             ms: VIPHelperStep.milliseconds(elapsed),
             count: count,
             plannedMs: VIPHelperStep.milliseconds(spacing * (count - 1))
@@ -232,7 +233,7 @@ final class VIPClaimRegistry {
 
     private func sendScheduledAnnouncement(_ binding: VIPBinding, interface: NetworkInterface) {
         do throws(NetlinkError) {
-            try VIPAnnouncement.sendOnce(vip: binding.vip, interface: interface)
+            try announcer.sendOnce(vip: binding.vip, interface: interface)
         } catch {
             logger.error("announcement failed", metadata: ["vip": "\(binding)", "error": "\(error)"])
         }
