@@ -18,6 +18,8 @@
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #include <linux/sockios.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 /// NLMSG_ALIGN as a function (the macro does not import into Swift).
 static inline unsigned int CNetlink_NLMSG_ALIGN(unsigned int length) { return NLMSG_ALIGN(length); }
@@ -69,6 +71,30 @@ static inline int CNetlink_get_ifindex(int fd, const char *name) {
 static inline int CNetlink_enter_network_namespace(int fd) {
     extern int setns(int fd, int nstype);
     return setns(fd, 0x40000000 /* CLONE_NEWNET */);
+}
+
+/// Adds (`enabled` != 0) or removes capability `capability` (e.g. CAP_NET_ADMIN = 12) from the calling
+/// thread's effective set; it stays permitted, so it can be raised again. Capabilities are per thread, and
+/// netlink and packet sockets remember the capabilities of the thread that opened them, which lets a test
+/// prove the helper's "needs CAP_NET_ADMIN" errors without giving up the process's privileges.
+/// Returns 0 or -1 with errno set.
+static inline int CNetlink_set_effective_capability(int capability, int enabled) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (capability < 0 || capability >= 64) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (syscall(SYS_capget, &header, data) != 0) {
+        return -1;
+    }
+    unsigned int bit = 1u << (capability % 32);
+    if (enabled) {
+        data[capability / 32].effective |= bit;
+    } else {
+        data[capability / 32].effective &= ~bit;
+    }
+    return (int)syscall(SYS_capset, &header, data);
 }
 
 #endif

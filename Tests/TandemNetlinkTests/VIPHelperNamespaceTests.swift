@@ -30,7 +30,7 @@ struct VIPHelperNamespaceTests {
         let server = try await VIPHelperServer.start(
             configuration: configuration,
             eventLoop: lab.helperLoop,
-            logger: Logger(label: "test.vip-helper")
+            logger: Logger(label: "test.vip-helper") { _ in SwiftLogNoOpLogHandler() }
         )
         do {
             let client = try await VIPHelperClient.connect(socketPath: configuration.socketPath)
