@@ -39,7 +39,11 @@ extension GratuitousARP {
             }
         }
         guard sent == bytes.count else {
-            throw NetlinkError.fromSystemCall("sendto(AF_PACKET) on \(interface.name)", errno: errno, capability: "CAP_NET_RAW")
+            throw NetlinkError.fromSystemCall(
+                "sendto(AF_PACKET) on \(interface.name)",
+                errno: errno,
+                capability: "CAP_NET_RAW"
+            )
         }
     }
 }

@@ -104,7 +104,11 @@ public final class NetlinkSocket {
     }
 
     /// Sends one add or delete request and returns the errno of its acknowledgement (0 = ACK).
-    private func exchange(_ operation: AddressMessage.Operation, vip: VIP, interfaceIndex: UInt32)
+    private func exchange(
+        _ operation: AddressMessage.Operation,
+        vip: VIP,
+        interfaceIndex: UInt32
+    )
         throws(NetlinkError) -> Int32
     {
         let sequence = takeSequence()
@@ -157,7 +161,8 @@ public final class NetlinkSocket {
             return NetlinkError(
                 code: .missingCapability,
                 errno: error,
-                detail: "the kernel refused \(action): the VIP helper needs CAP_NET_ADMIN (systemd AmbientCapabilities=)"
+                detail:
+                    "the kernel refused \(action): the VIP helper needs CAP_NET_ADMIN (systemd AmbientCapabilities=)"
             )
         }
         return NetlinkError(code: .kernelRefused, errno: error, detail: "the kernel refused \(action)")

@@ -28,7 +28,11 @@ extension UnsolicitedNA {
             setsockopt(descriptor, CInt(IPPROTO_IPV6), IPV6_MULTICAST_IF, &interfaceIndex, size) == 0,
             setsockopt(descriptor, SOL_SOCKET, SO_BINDTODEVICE, &nameBytes, socklen_t(nameBytes.count)) == 0
         else {
-            throw NetlinkError.fromSystemCall("setsockopt on the ICMPv6 socket", errno: errno, capability: "CAP_NET_RAW")
+            throw NetlinkError.fromSystemCall(
+                "setsockopt on the ICMPv6 socket",
+                errno: errno,
+                capability: "CAP_NET_RAW"
+            )
         }
         var destination = sockaddr_in6()
         destination.sin6_family = sa_family_t(AF_INET6)
@@ -41,12 +45,23 @@ extension UnsolicitedNA {
         let sent = bytes.withUnsafeBytes { payload in
             withUnsafePointer(to: &destination) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, payload.baseAddress, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    sendto(
+                        descriptor,
+                        payload.baseAddress,
+                        payload.count,
+                        0,
+                        $0,
+                        socklen_t(MemoryLayout<sockaddr_in6>.size)
+                    )
                 }
             }
         }
         guard sent == bytes.count else {
-            throw NetlinkError.fromSystemCall("sendto(ICMPv6) on \(interface.name)", errno: errno, capability: "CAP_NET_RAW")
+            throw NetlinkError.fromSystemCall(
+                "sendto(ICMPv6) on \(interface.name)",
+                errno: errno,
+                capability: "CAP_NET_RAW"
+            )
         }
     }
 }

@@ -66,7 +66,10 @@ final class VIPClaimRegistry {
                 )
             } else {
                 claims[binding] = claim
-                logger.info("client connection closed: VIP still held by another connection", metadata: ["vip": "\(binding)"])
+                logger.info(
+                    "client connection closed: VIP still held by another connection",
+                    metadata: ["vip": "\(binding)"]
+                )
             }
         }
     }
@@ -150,7 +153,12 @@ final class VIPClaimRegistry {
         }
     }
 
+    /// Announces only a claimed VIP: announcing an address this node does not hold would pull the peer's
+    /// traffic to a host that drops it.
     private func announce(_ binding: VIPBinding) -> VIPHelperResponse {
+        guard claims[binding] != nil else {
+            return .failure("\(binding) is not claimed through this helper: claim it first")
+        }
         do throws(NetlinkError) {
             let interface = try NetworkInterface.lookup(binding.interface)
             return VIPHelperResponse(ok: true, steps: [try startBurst(binding, interface: interface)])
@@ -159,25 +167,29 @@ final class VIPClaimRegistry {
         }
     }
 
+    /// Every claimed VIP with its claimant count; `present` is false when the address is missing or the
+    /// check itself failed (interface gone), so one broken entry does not hide the others.
     private func list() -> VIPHelperResponse {
         var entries: [VIPHelperListEntry] = []
-        do throws(NetlinkError) {
-            for (binding, claim) in claims.sorted(by: { $0.key.description < $1.key.description }) {
+        for (binding, claim) in claims.sorted(by: { $0.key.description < $1.key.description }) {
+            let present: Bool
+            do throws(NetlinkError) {
                 let interface = try NetworkInterface.lookup(binding.interface)
-                let present = try socket().addresses(interfaceIndex: interface.index).contains(binding.vip)
-                entries.append(
-                    VIPHelperListEntry(
-                        vip: binding.vip.description,
-                        interface: binding.interface,
-                        present: present,
-                        claimants: claim.owners.count
-                    )
-                )
+                present = try socket().addresses(interfaceIndex: interface.index).contains(binding.vip)
+            } catch {
+                logger.warning("could not check a claimed VIP", metadata: ["vip": "\(binding)", "error": "\(error)"])
+                present = false
             }
-            return VIPHelperResponse(ok: true, vips: entries)
-        } catch {
-            return .failure("listing VIPs: \(error)")
+            entries.append(
+                VIPHelperListEntry(
+                    vip: binding.vip.description,
+                    interface: binding.interface,
+                    present: present,
+                    claimants: claim.owners.count
+                )
+            )
         }
+        return VIPHelperResponse(ok: true, vips: entries)
     }
 
     private func scheduleRefresh(_ binding: VIPBinding) -> Scheduled<Void> {

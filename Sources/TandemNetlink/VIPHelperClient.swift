@@ -1,10 +1,11 @@
+import NIOCore
+import NIOPosix
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
-import NIOPosix
 
 /// The daemon's side of the VIP helper: one Unix-socket connection kept open for the daemon's lifetime.
 ///

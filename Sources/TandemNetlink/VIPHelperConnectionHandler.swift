@@ -1,10 +1,11 @@
+import Logging
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import NIOCore
 
 /// Serves one client connection of the VIP helper: a JSON request per line in, a JSON response per line out,
 /// in order. When the connection closes, the registry releases the VIPs only this connection held.

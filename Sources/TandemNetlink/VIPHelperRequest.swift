@@ -7,9 +7,10 @@ public struct VIPHelperRequest: Codable, Sendable, Equatable {
     public enum Operation: String, Codable, Sendable {
         /// Add the address (idempotent), announce it, keep refreshing the announcement; the connection owns it.
         case claim
-        /// Remove the address (idempotent) and stop its announcements.
+        /// Remove the address (idempotent) and stop its announcements, whichever connection claimed it.
         case release
-        /// Send the announcement again now (after a healed partition, the node that stays re-announces).
+        /// Send the announcement burst again now (after a healed partition, the node that stays re-announces);
+        /// only for a VIP claimed through the helper.
         case announce
         /// The VIPs held through the helper and whether each is on its interface.
         case list

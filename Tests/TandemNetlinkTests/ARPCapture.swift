@@ -19,7 +19,11 @@ final class ARPCapture: Sendable {
         self.loop = loop
         descriptor = try await loop.submit {
             let protocolNumber = UInt16(ETH_P_ARP).bigEndian
-            let descriptor = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), CInt(protocolNumber))
+            let descriptor = socket(
+                AF_PACKET,
+                Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                CInt(protocolNumber)
+            )
             guard descriptor >= 0 else {
                 throw LabError(message: "socket(AF_PACKET): errno \(errno)")
             }
@@ -44,7 +48,11 @@ final class ARPCapture: Sendable {
 
     /// Reads frames for which `matches` holds until `count` of them arrived or `timeout` passed (bounded both
     /// ways), on the capture's own thread.
-    func frames(count: Int, within timeout: Duration, matching matches: @escaping @Sendable ([UInt8]) -> Bool)
+    func frames(
+        count: Int,
+        within timeout: Duration,
+        matching matches: @escaping @Sendable ([UInt8]) -> Bool
+    )
         async throws -> [Frame]
     {
         try await loop.submit { [descriptor] in

@@ -53,8 +53,18 @@ final class NamespaceLab: Sendable {
             try Self.ip("netns", "add", helperNamespace)
             try Self.ip("netns", "add", observerNamespace)
             try Self.ip(
-                "link", "add", helperInterface, "netns", helperNamespace, "type", "veth",
-                "peer", "name", observerInterface, "netns", observerNamespace
+                "link",
+                "add",
+                helperInterface,
+                "netns",
+                helperNamespace,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                observerInterface,
+                "netns",
+                observerNamespace
             )
             try Self.ip("-n", helperNamespace, "addr", "add", "198.18.5.1/24", "dev", helperInterface)
             try Self.ip("-n", observerNamespace, "addr", "add", "198.18.5.2/24", "dev", observerInterface)

@@ -21,9 +21,10 @@ import Testing
         let rule = try #require(VIPAllowRule(parsing: "198.18.0.100/24@eth0"))
         #expect(rule.interface == "eth0")
         #expect(rule.description == "198.18.0.100/24@eth0")
-        for bad in ["198.18.0.100/24", "198.18.0.100/24@", "198.18.0.100@eth0", "198.18.0.100/24@a@b",
-            "198.18.0.100/24@averyveryverylongname"]
-        {
+        for bad in [
+            "198.18.0.100/24", "198.18.0.100/24@", "198.18.0.100@eth0", "198.18.0.100/24@a@b",
+            "198.18.0.100/24@averyveryverylongname",
+        ] {
             #expect(VIPAllowRule(parsing: bad) == nil, "\(bad)")
         }
     }

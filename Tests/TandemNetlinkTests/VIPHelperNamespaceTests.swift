@@ -48,6 +48,11 @@ struct VIPHelperNamespaceTests {
     @Test func claimAndReleaseAreIdempotent() async throws {
         try await NamespaceLab.with { lab in
             try await withHelper(lab) { _, client in
+                let unclaimed = await #expect(throws: VIPHelperClientError.self) {
+                    try await client.announce(vip: Self.vip, interface: lab.helperInterface)
+                }
+                #expect(unclaimed?.detail.hasSuffix("is not claimed through this helper: claim it first") == true)
+
                 let first = try await client.claim(vip: Self.vip, interface: lab.helperInterface)
                 #expect(first.step("netlink-add")?.result == "added")
                 #expect(try lab.helperAddresses().contains("198.18.5.100/24"))
@@ -55,6 +60,8 @@ struct VIPHelperNamespaceTests {
                 let second = try await client.claim(vip: Self.vip, interface: lab.helperInterface)
                 #expect(second.step("netlink-add")?.result == "already-present")
                 #expect(try lab.helperAddresses().filter { $0 == "198.18.5.100/24" }.count == 1)
+                let announce = try await client.announce(vip: Self.vip, interface: lab.helperInterface)
+                #expect(announce.steps.map(\.step) == ["garp"])
 
                 let release = try await client.release(vip: Self.vip, interface: lab.helperInterface)
                 #expect(release.step("netlink-delete")?.result == "removed")
