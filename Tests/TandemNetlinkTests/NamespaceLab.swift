@@ -7,7 +7,7 @@ import Testing
 /// Two network namespaces joined by a veth pair, created for one test and deleted after it.
 ///
 /// `tnl-<random>-a` holds `tnl<random>a` with 198.18.5.1/24, `tnl-<random>-b` holds `tnl<random>b` with
-/// 198.18.5.2/24. Each side gets a one-thread event loop whose thread has entered that namespace (setns on
+/// 198.18.5.2/24; IPv6 is disabled in both. Each side gets a one-thread event loop whose thread has entered that namespace (setns on
 /// that thread only): sockets created on it belong to the namespace, while the test process and its Unix
 /// socket stay where they are (path-named Unix sockets are not namespaced). This keeps the helper in-process,
 /// so its code runs under the test's assertions, with no extra executable to build or find.
@@ -50,8 +50,14 @@ final class NamespaceLab: Sendable {
         helperLoop = groups[0].next()
         observerLoop = groups[1].next()
         do {
-            try Self.ip("netns", "add", helperNamespace)
-            try Self.ip("netns", "add", observerNamespace)
+            for namespace in [helperNamespace, observerNamespace] {
+                try Self.ip("netns", "add", namespace)
+                // IPv4 only: no IPv6 link-local chatter, so every packet in the lab is from 198.18.0.0/15.
+                try Self.ip(
+                    "netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1"
+                )
+            }
             try Self.ip(
                 "link",
                 "add",
