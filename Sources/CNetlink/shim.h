@@ -66,6 +66,18 @@ static inline int CNetlink_get_ifindex(int fd, const char *name) {
     return request.ifr_ifindex;
 }
 
+/// The kernel's receive time (CLOCK_REALTIME, nanoseconds) of the last packet read from socket `fd`
+/// (SIOCGSTAMPNS): when it arrived, not when a busy reader got to it. The first call on a socket switches
+/// stamping on (a packet received before that is stamped when asked), so call it once before reading.
+/// Returns -1 with errno set on failure (ENOENT before any packet).
+static inline long long CNetlink_last_receive_time_ns(int fd) {
+    struct timespec stamp;
+    if (ioctl(fd, SIOCGSTAMPNS, &stamp) != 0) {
+        return -1;
+    }
+    return (long long)stamp.tv_sec * 1000000000LL + stamp.tv_nsec;
+}
+
 /// Moves the calling thread into the network namespace open at `fd` (setns(2) with CLONE_NEWNET).
 /// Only this thread changes namespace; sockets it creates afterwards belong to that namespace.
 static inline int CNetlink_enter_network_namespace(int fd) {

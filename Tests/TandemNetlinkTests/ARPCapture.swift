@@ -5,10 +5,11 @@ import NIOCore
 /// Captures ARP frames on an interface from inside a namespace: an AF_PACKET socket opened on a thread that
 /// has entered the namespace, bound to the interface, read with a receive timeout.
 final class ARPCapture: Sendable {
-    /// One captured frame and when it arrived.
+    /// One captured frame and when the kernel received it.
     struct Frame: Sendable {
         let bytes: [UInt8]
-        let arrival: ContinuousClock.Instant
+        /// The kernel's receive timestamp (SIOCGSTAMPNS), immune to a busy capture thread.
+        let arrival: Duration
     }
 
     private let descriptor: CInt
@@ -42,6 +43,7 @@ final class ARPCapture: Sendable {
                 close(descriptor)
                 throw LabError(message: "bind(AF_PACKET) \(interface): errno \(errno)")
             }
+            _ = CNetlink_last_receive_time_ns(descriptor)  // switches kernel receive stamping on
             return descriptor
         }.get()
     }
@@ -64,7 +66,8 @@ final class ARPCapture: Sendable {
                 if received > 0 {
                     let bytes = Array(buffer.prefix(received))
                     if matches(bytes) {
-                        frames.append(Frame(bytes: bytes, arrival: .now))
+                        let stamp = CNetlink_last_receive_time_ns(descriptor)
+                        frames.append(Frame(bytes: bytes, arrival: .nanoseconds(stamp)))
                     }
                 }
             }

@@ -23,7 +23,10 @@ final class NamespaceLab: Sendable {
     let observerLoop: EventLoop
     private let groups: [MultiThreadedEventLoopGroup]
 
-    static var isRoot: Bool { getuid() == 0 }
+    /// Root (namespaces, addresses, capabilities) and iproute2 are both needed.
+    static var isAvailable: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
+    }
 
     /// Creates the namespaces, the veth pair and the two namespaced event loops, runs `body`, and removes
     /// everything whether `body` succeeds or throws.
@@ -54,7 +57,13 @@ final class NamespaceLab: Sendable {
                 try Self.ip("netns", "add", namespace)
                 // IPv4 only: no IPv6 link-local chatter, so every packet in the lab is from 198.18.0.0/15.
                 try Self.ip(
-                    "netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                    "netns",
+                    "exec",
+                    namespace,
+                    "sysctl",
+                    "-q",
+                    "-w",
+                    "net.ipv6.conf.all.disable_ipv6=1",
                     "net.ipv6.conf.default.disable_ipv6=1"
                 )
             }

@@ -7,7 +7,12 @@ import Testing
 
 /// Without its capabilities the helper says which one it needs. The capability is dropped from the effective
 /// set of the helper's event-loop thread only (capabilities are per thread), inside a test namespace.
-@Suite(.enabled(if: NamespaceLab.isRoot, "needs root to create network namespaces and drop capabilities"))
+@Suite(
+    .enabled(
+        if: NamespaceLab.isAvailable,
+        "needs root and iproute2 (/usr/sbin/ip) to create network namespaces and drop capabilities"
+    )
+)
 struct VIPHelperCapabilityTests {
     static let capNetAdmin: CInt = 12
     static let capNetRaw: CInt = 13

@@ -7,7 +7,12 @@ import Testing
 @testable import TandemNetlink
 
 /// The helper against a real veth interface in network namespaces the test creates (needs root).
-@Suite(.enabled(if: NamespaceLab.isRoot, "needs root to create network namespaces and add addresses"))
+@Suite(
+    .enabled(
+        if: NamespaceLab.isAvailable,
+        "needs root and iproute2 (/usr/sbin/ip) to create network namespaces and add addresses"
+    )
+)
 struct VIPHelperNamespaceTests {
     static let vip = VIP(parsing: "198.18.5.100/24")!
 
