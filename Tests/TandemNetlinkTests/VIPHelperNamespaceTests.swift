@@ -193,6 +193,24 @@ struct VIPHelperNamespaceTests {
         }
     }
 
+    /// A line that is not a request gets an error reply and the connection stays usable; a line longer than
+    /// 64 KiB closes the connection instead of being buffered.
+    @Test func malformedAndOverlongLines() async throws {
+        try await NamespaceLab.with { lab in
+            try await withHelper(lab) { server, _ in
+                let raw = try RawLineClient(path: server.configuration.socketPath)
+                raw.write(Array("not json\n".utf8))
+                #expect(raw.readLine()?.contains(#""ok":false"#) == true)
+                raw.write(Array(#"{"op":"list"}"#.utf8) + [UInt8(ascii: "\n")])
+                #expect(raw.readLine() == #"{"ok":true,"vips":[]}"#)
+
+                let flood = try RawLineClient(path: server.configuration.socketPath)
+                flood.write([UInt8](repeating: UInt8(ascii: "x"), count: 70_000))
+                #expect(flood.readLine() == nil, "the helper closes a connection whose line exceeds 64 KiB")
+            }
+        }
+    }
+
     /// ARP request, sender IP = target IP = 198.18.5.100.
     static func isGratuitousARP(_ frame: [UInt8]) -> Bool {
         frame.count >= 42 && frame[12] == 0x08 && frame[13] == 0x06 && frame[20] == 0 && frame[21] == 1
