@@ -1,0 +1,326 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The thin I/O shell around ``HeartbeatReceiver`` and ``NodeStateMachine``: a UDP socket on `listen` that sends
+/// the signed heartbeat to every peer address each interval, feeds authenticated datagrams (from any path) to
+/// the machine, ticks it every `interval / 2` and at its next deadline, and carries out its actions. VIP calls
+/// run one at a time, in order, on a task off the event loop, so a slow claim never delays heartbeats.
+///
+/// Life cycle: ``bind()`` (optional, to learn the bound address), then ``run()`` until the task is cancelled.
+/// On cancellation an ACTIVE node releases its VIPs, then advertises FAULT with priority 0, so the peer claims at
+/// once instead of after the dead window (a crash still fails over after the dead window).
+public final class HeartbeatService: Sendable {
+    public typealias Machine = NodeStateMachine<ContinuousClock>
+
+    /// What the service needs; the daemon maps the `ha:` section onto it.
+    public struct Configuration: Sendable {
+        public var machine: Machine.Configuration
+        /// UDP address to bind.
+        public var listen: SocketAddress
+        /// Every path to the peer; a heartbeat goes to each.
+        public var peers: [SocketAddress]
+        public var keyring: HeartbeatKeyring
+        /// Allowed distance between a sender's timestamp and our wall clock.
+        public var clockWindow: Duration
+
+        public init(
+            machine: Machine.Configuration,
+            listen: SocketAddress,
+            peers: [SocketAddress],
+            keyring: HeartbeatKeyring,
+            clockWindow: Duration = .seconds(10)
+        ) {
+            self.machine = machine
+            self.listen = listen
+            self.peers = peers
+            self.keyring = keyring
+            self.clockWindow = clockWindow
+        }
+    }
+
+    private enum VIPCommand: Sendable {
+        case claim, release, reannounce
+    }
+
+    private struct Core: Sendable {
+        var machine: Machine
+        var receiver: HeartbeatReceiver
+        var peers: [SocketAddress]
+        let bootEpoch: UInt64
+        var sequence: UInt64 = 0
+        /// The newest peer timestamp and when (our monotonic clock) it arrived, for the echo.
+        var peerTimestamp: (value: UInt64, receivedAt: ContinuousClock.Instant)?
+        var roundTrips = RoundTripSamples()
+        var rejectionLog = RateLimitedLog<ContinuousClock>(limit: 10, interval: .seconds(60))
+        var vipFailures: UInt64 = 0
+        /// The one-shot tick at the machine's next deadline.
+        var deadlineTick: (instant: ContinuousClock.Instant, task: Scheduled<Void>)?
+    }
+
+    private let configuration: Configuration
+    private let vipController: any VIPController
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let clock = ContinuousClock()
+    private let core: Mutex<Core>
+    private let channel = Mutex<(any Channel)?>(nil)
+    private let vipCommands: AsyncStream<VIPCommand>
+    private let vipContinuation: AsyncStream<VIPCommand>.Continuation
+
+    public init(
+        configuration: Configuration,
+        vipController: any VIPController,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "tandem.ha")
+    ) {
+        self.configuration = configuration
+        self.vipController = vipController
+        self.group = group
+        self.logger = logger
+        self.core = Mutex(
+            Core(
+                machine: Machine(configuration: configuration.machine),
+                receiver: HeartbeatReceiver(
+                    ownName: configuration.machine.nodeName,
+                    keyring: configuration.keyring,
+                    clockWindow: configuration.clockWindow
+                ),
+                peers: configuration.peers,
+                bootEpoch: Self.wallClockNanoseconds()
+            )
+        )
+        (vipCommands, vipContinuation) = AsyncStream.makeStream(of: VIPCommand.self)
+    }
+
+    /// The bound address once ``bind()`` has run (port 0 in the configuration picks a free port).
+    public var localAddress: SocketAddress? {
+        channel.withLock { $0?.localAddress }
+    }
+
+    /// Replaces the peer addresses (reload; tests that bind to port 0 first).
+    public func setPeers(_ peers: [SocketAddress]) {
+        core.withLock { $0.peers = peers }
+    }
+
+    /// Binds the UDP socket; idempotent.
+    public func bind() async throws {
+        if channel.withLock({ $0 }) != nil { return }
+        let bound = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = HeartbeatDatagramHandler { [self] bytes, _ in self.handle(datagram: bytes) }
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(to: configuration.listen)
+            .get()
+        channel.withLock { $0 = bound }
+    }
+
+    /// Runs until the calling task is cancelled: ticks, heartbeats and VIP calls; then steps down and closes.
+    public func run() async throws {
+        try await bind()
+        guard let channel = channel.withLock({ $0 }) else { return }
+        let vipTask = Task { [self] in await executeVIPCommands() }
+        let tickEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.machine.interval / 2)))
+        let ticker = channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: tickEvery) { [self] _ in
+            self.deliver(.tick(clock.now))
+        }
+        let (cancelled, cancelledContinuation) = AsyncStream.makeStream(of: Void.self)
+        await withTaskCancellationHandler {
+            for await _ in cancelled {}
+        } onCancel: {
+            cancelledContinuation.finish()
+        }
+        ticker.cancel()
+        core.withLock { core in
+            core.deadlineTick?.task.cancel()
+            core.deadlineTick = nil
+        }
+        vipContinuation.finish()
+        await vipTask.value
+        if core.withLock({ $0.machine.state == .active }) {
+            do {
+                try await vipController.release()
+            } catch {
+                logger.error("releasing the VIPs at shutdown failed: \(error)")
+            }
+        }
+        sendFarewell()
+        try? await channel.close()
+        self.channel.withLock { $0 = nil }
+    }
+
+    /// Feeds a track result, backend health or an administrator's command (or a tick) to the machine.
+    public func deliver(_ event: Machine.Event) {
+        let (actions, deadline) = core.withLock { ($0.machine.receive(event), $0.machine.nextDeadline) }
+        perform(actions)
+        scheduleTick(at: deadline)
+    }
+
+    /// Keeps one tick scheduled at the machine's next deadline (replacing an earlier one).
+    private func scheduleTick(at deadline: ContinuousClock.Instant?) {
+        guard let deadline, let eventLoop = channel.withLock({ $0?.eventLoop }) else { return }
+        let delay = clock.now.duration(to: deadline)
+        let nanoseconds = delay > .zero ? Int64(HeartbeatReceiver.nanoseconds(delay)) : 0
+        core.withLock { core in
+            if let scheduled = core.deadlineTick {
+                if scheduled.instant == deadline { return }
+                scheduled.task.cancel()
+            }
+            let task = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+                self.core.withLock { core in
+                    if core.deadlineTick?.instant == deadline { core.deadlineTick = nil }
+                }
+                self.deliver(.tick(clock.now))
+            }
+            core.deadlineTick = (deadline, task)
+        }
+    }
+
+    /// A snapshot for `tandem status`.
+    public func status() -> HeartbeatStatus {
+        let now = clock.now
+        return core.withLock { core in
+            let machine = core.machine
+            let peer = machine.peer.map { peer in
+                let age = peer.lastHeard.duration(to: now)
+                return HeartbeatStatus.PeerStatus(
+                    name: peer.name,
+                    state: peer.state,
+                    priority: peer.priority,
+                    lastHeardAge: age,
+                    alive: age < machine.configuration.deadWindow
+                )
+            }
+            return HeartbeatStatus(
+                nodeName: machine.configuration.nodeName,
+                state: machine.state,
+                reason: machine.reason,
+                configuredPriority: machine.configuration.priority,
+                effectivePriority: machine.effectivePriority,
+                peer: peer,
+                rttMedian: core.roundTrips.percentile(50),
+                rttP99: core.roundTrips.percentile(99),
+                accepted: core.receiver.accepted,
+                rejections: core.receiver.rejections,
+                failingTracks: machine.failingTracks.sorted(),
+                counters: machine.counters,
+                vipFailures: core.vipFailures
+            )
+        }
+    }
+
+    // MARK: - Receiving
+
+    private func handle(datagram: [UInt8]) {
+        let arrival = clock.now
+        let wallNow = Self.wallClockNanoseconds()
+        let (actions, logLines) = core.withLock { core -> ([Machine.Action], [String]) in
+            switch core.receiver.receive(datagram, wallClockNanoseconds: wallNow) {
+            case .failure(let rejection):
+                if rejection == .duplicate { return ([], []) }
+                let lines = core.rejectionLog.lines(for: "heartbeat rejected: \(rejection.rawValue)", at: arrival)
+                return ([], lines)
+            case .success(let heartbeat):
+                if heartbeat.echo != 0, wallNow > heartbeat.echo, wallNow - heartbeat.echo < 10_000_000_000 {
+                    core.roundTrips.add(.nanoseconds(Int64(wallNow - heartbeat.echo)))
+                }
+                core.peerTimestamp = (heartbeat.timestamp, arrival)
+                let peerHeartbeat = Machine.PeerHeartbeat(
+                    name: heartbeat.nodeName,
+                    epoch: heartbeat.bootEpoch,
+                    state: heartbeat.state,
+                    priority: heartbeat.priority,
+                    arrival: arrival
+                )
+                return (core.machine.receive(.heartbeat(peerHeartbeat)), [])
+            }
+        }
+        for line in logLines { logger.warning("\(line)") }
+        perform(actions)
+        scheduleTick(at: core.withLock { $0.machine.nextDeadline })
+    }
+
+    // MARK: - Acting
+
+    private func perform(_ actions: [Machine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let advertisement):
+                send(advertisement)
+            case .claimVIPs:
+                vipContinuation.yield(.claim)
+            case .releaseVIPs:
+                vipContinuation.yield(.release)
+            case .reannounceVIPs:
+                vipContinuation.yield(.reannounce)
+            case .log(let transition):
+                logger.notice("\(transition)")
+            }
+        }
+    }
+
+    private func send(_ advertisement: Machine.Advertisement) {
+        guard let channel = channel.withLock({ $0 }) else { return }
+        let now = clock.now
+        let wallNow = Self.wallClockNanoseconds()
+        let (packet, peers) = core.withLock { core -> ([UInt8], [SocketAddress]) in
+            core.sequence += 1
+            var echo: UInt64 = 0
+            if let peerTimestamp = core.peerTimestamp {
+                echo = peerTimestamp.value &+ HeartbeatReceiver.nanoseconds(peerTimestamp.receivedAt.duration(to: now))
+            }
+            let heartbeat = Heartbeat(
+                keyID: core.receiver.keyring.signingKey.id,
+                nodeName: configuration.machine.nodeName,
+                bootEpoch: core.bootEpoch,
+                sequence: core.sequence,
+                state: advertisement.state,
+                priority: advertisement.priority,
+                timestamp: wallNow,
+                echo: echo
+            )
+            return (heartbeat.signed(with: core.receiver.keyring), core.peers)
+        }
+        for peer in peers {
+            let buffer = channel.allocator.buffer(bytes: packet)
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+        }
+    }
+
+    /// The last word of a stopping node: FAULT with priority 0, so the peer claims without waiting.
+    private func sendFarewell() {
+        send(Machine.Advertisement(state: .fault, priority: 0))
+    }
+
+    private func executeVIPCommands() async {
+        for await command in vipCommands {
+            do {
+                switch command {
+                case .claim: try await vipController.claim()
+                case .release: try await vipController.release()
+                case .reannounce: try await vipController.reannounce()
+                }
+            } catch {
+                core.withLock { $0.vipFailures += 1 }
+                logger.error("VIP \(command) failed: \(error)")
+            }
+        }
+    }
+
+    static func wallClockNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}

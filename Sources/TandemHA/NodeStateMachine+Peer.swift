@@ -1,0 +1,30 @@
+extension NodeStateMachine {
+    /// What the machine knows about the peer, from its heartbeats.
+    public struct Peer: Sendable, Hashable {
+        public var name: String
+        public var epoch: UInt64
+        public var state: NodeState
+        /// Its advertised effective priority.
+        public var priority: UInt16
+        /// Arrival of its newest heartbeat.
+        public var lastHeard: C.Instant
+        /// Since when it has advertised `state` (continuously, same epoch).
+        public var stateSince: C.Instant
+        /// The state it advertised before `state` (nil after a restart or a silence that made it dead).
+        public var previousState: NodeState?
+        /// Since when it has been continuously present in STANDBY: the clock of `preempt_delay`.
+        public var standbySince: C.Instant?
+    }
+
+    /// Counters for `tandem status`.
+    public struct Counters: Sendable, Hashable {
+        public var transitions: UInt64 = 0
+        public var claims: UInt64 = 0
+        public var releases: UInt64 = 0
+        public var heartbeats: UInt64 = 0
+        /// Heartbeats from a third node name while the known peer is alive (ignored).
+        public var ignoredThirdNode: UInt64 = 0
+        /// Gaps longer than the dead window between our own events (the process was frozen).
+        public var freezes: UInt64 = 0
+    }
+}
