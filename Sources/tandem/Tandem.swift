@@ -11,7 +11,7 @@ struct Tandem: AsyncParsableCommand {
               tandem check --config /etc/tandem/tandem.yaml
               tandem run --config /etc/tandem/tandem.yaml
             """,
-        subcommands: [RunCommand.self, CheckCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, VIPHelperCommand.self]
     )
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.
