@@ -29,6 +29,11 @@ done
 swift_line=$(grep -E 'Test run with [0-9]+ tests?.* (passed|failed)' .build/swift-test.log | tail -1 || true)
 echo "swift: ${swift_line:-no summary}"
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
+swift_total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$swift_line")
+swift_failed=$(sed -nE 's/.* ([0-9]+) issues?.*/\1/p' <<<"$swift_line")
+if [[ $swift_status -eq 0 ]]; then swift_failed=0; else swift_failed=${swift_failed:-1}; fi
+swift_total=${swift_total:-0}
+echo "total: $((swift_total - swift_failed + e2e_passed)) passed, $((swift_failed + e2e_failed)) failed"
 if [[ $swift_status -ne 0 || $e2e_failed -ne 0 ]]; then
     exit 1
 fi
