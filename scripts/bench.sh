@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Tandem and HAProxy side by side, in one run, on loopback: the same two nginx backends, the same
+# thread count (Tandem's event loops = HAProxy's nbthread), the same wrk load (keep-alive, small
+# responses). Prints req/s, p50 and p99 for both and the ratio Tandem/HAProxy per scenario.
+#
+#   scripts/bench.sh                       # round_robin, least_connections, cookie persistence
+#   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 scripts/bench.sh
+#
+# Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+ensure_build_packages
+ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk
+
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-64}
+threads=${BENCH_THREADS:-$(nproc)}
+scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie}
+
+log "building tandem (release)"
+swift build -c release --product tandem >/dev/null 2>&1 || swift build -c release --product tandem
+tandem="$ROOT/.build/release/tandem"
+
+dir=$(mktemp -d /tmp/tandem-bench.XXXXXX)
+proxy_pid=""
+cleanup() {
+    [[ -n "$proxy_pid" ]] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+    stop_pidfile "$dir/be1/nginx.pid"; stop_pidfile "$dir/be2/nginx.pid"
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+p1=$(free_port); p2=$(free_port)
+start_nginx_backend "$dir" be1 "$p1"
+start_nginx_backend "$dir" be2 "$p2"
+
+# measure NAME PORT [HEADER] — prints "req/s p50 p99" for a wrk run against 127.0.0.1:PORT.
+measure() {
+    local name=$1 port=$2 header=${3:-} args=()
+    [[ -n "$header" ]] && args=(-H "$header")
+    wrk -t"$threads" -c"$connections" -d2s "${args[@]}" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${args[@]}" "http://127.0.0.1:$port/" \
+        >"$dir/$name.wrk" 2>&1 || true
+    local rps p50 p99 errors
+    rps=$(awk '/Requests\/sec/ {print $2}' "$dir/$name.wrk")
+    p50=$(awk '$1 == "50%" {print $2}' "$dir/$name.wrk")
+    p99=$(awk '$1 == "99%" {print $2}' "$dir/$name.wrk")
+    errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$dir/$name.wrk")
+    [[ -n "$errors" ]] && echo "  ($name: $errors)" >&2
+    echo "${rps:-0} ${p50:-?} ${p99:-?}"
+}
+
+start_tandem() { # BALANCE PERSISTENCE
+    local port=$1 balance=$2 persistence=$3
+    cat >"$dir/tandem.yaml" <<YAML
+node: { name: bench, threads: $threads, drain_timeout: 1s }
+frontends:
+  - { name: web, bind: 127.0.0.1:$port, backend: app, limits: { max_connections: 100000 } }
+backends:
+  - name: app
+    balance: $balance
+    $persistence
+    pool: { max_idle: 256 }
+    servers:
+      - { name: be1, address: 127.0.0.1:$p1 }
+      - { name: be2, address: 127.0.0.1:$p2 }
+YAML
+    "$tandem" run --config "$dir/tandem.yaml" --log-level warning 2>"$dir/tandem.log" & proxy_pid=$!
+    wait_for_port 127.0.0.1 "$port" || { cat "$dir/tandem.log"; die "tandem did not start"; }
+}
+
+start_haproxy() { # PORT BALANCE COOKIE(yes|no)
+    local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2=""
+    if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
+    cat >"$dir/haproxy.cfg" <<CFG
+global
+    nbthread $threads
+    maxconn 100000
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+frontend web
+    bind 127.0.0.1:$port
+    default_backend app
+backend app
+    balance $balance
+    http-reuse always
+    $cookie_line
+    server be1 127.0.0.1:$p1 $c1
+    server be2 127.0.0.1:$p2 $c2
+CFG
+    haproxy -f "$dir/haproxy.cfg" -q & proxy_pid=$!
+    wait_for_port 127.0.0.1 "$port" || die "haproxy did not start"
+}
+
+stop_proxy() { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; }
+
+# cookie_header PORT — the persistence cookie a first response sets, as a request header.
+cookie_header() {
+    local value
+    value=$(curl -s -D - -o /dev/null "http://127.0.0.1:$1/" | tr -d '\r' | sed -nE 's/^[Ss]et-[Cc]ookie: (TANDEM_SRV=[^;]*).*/\1/p' | head -1)
+    echo "Cookie: $value"
+}
+
+results=()
+for scenario in $scenarios; do
+    case $scenario in
+        round_robin) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
+        least_connections) tb=least_connections; hb=leastconn; persistence=""; cookie=no ;;
+        cookie) tb=round_robin; hb=roundrobin; persistence="persistence: { cookie: TANDEM_SRV }"; cookie=yes ;;
+        *) die "unknown scenario $scenario" ;;
+    esac
+    port=$(free_port)
+    log "$scenario: tandem"
+    start_tandem "$port" "$tb" "$persistence"
+    header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
+    read -r t_rps t_p50 t_p99 < <(measure "tandem-$scenario" "$port" "$header")
+    stop_proxy
+    port=$(free_port)
+    log "$scenario: haproxy"
+    start_haproxy "$port" "$hb" "$cookie"
+    header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
+    read -r h_rps h_p50 h_p99 < <(measure "haproxy-$scenario" "$port" "$header")
+    stop_proxy
+    ratio=$(awk -v t="$t_rps" -v h="$h_rps" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
+    results+=("$(printf '%-18s %-8s %12s %10s %10s' "$scenario" tandem "$t_rps" "$t_p50" "$t_p99")")
+    results+=("$(printf '%-18s %-8s %12s %10s %10s   ratio tandem/haproxy = %s' "$scenario" haproxy "$h_rps" "$h_p50" "$h_p99" "$ratio")")
+done
+
+echo
+echo "wrk: $threads threads, $connections connections, ${seconds}s, keep-alive, ~20-byte responses; proxies: $threads threads"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   haproxy: $(haproxy -v | head -1 | awk '{print $3}')"
+printf '%-18s %-8s %12s %10s %10s\n' scenario proxy req/s p50 p99
+printf '%s\n' "${results[@]}"
