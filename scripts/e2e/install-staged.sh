@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deploy/install.sh --root stages a complete install into a temporary directory, twice (idempotent):
+# binary, units, logrotate rule, config that passes `tandem check`, and an HA key with mode 0600.
+set -uo pipefail
+tandem=$1
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+bash "$here/deploy/install.sh" --binary "$tandem" --root "$root" || fail "install.sh failed"
+key_before=$(cat "$root/etc/tandem/ha.key")
+bash "$here/deploy/install.sh" --binary "$tandem" --root "$root" || fail "second install.sh failed"
+[[ "$(cat "$root/etc/tandem/ha.key")" == "$key_before" ]] || fail "the HA key changed on a second install"
+for f in usr/local/bin/tandem etc/systemd/system/tandem.service etc/systemd/system/tandem-vip-helper.service \
+         etc/logrotate.d/tandem etc/tandem/tandem.yaml etc/tandem/vip-helper.env etc/sysctl.d/60-tandem.conf; do
+    [[ -e "$root/$f" ]] || fail "missing $f"
+done
+[[ $(stat -c %a "$root/etc/tandem/ha.key") == 600 ]] || fail "ha.key mode is not 600"
+grep -q '^1 [0-9a-f]\{64\}$' "$root/etc/tandem/ha.key" || fail "ha.key has no 32-byte hex key"
+grep -q 'TANDEM_VIP_ALLOW="--allow 198.18.0.100/24@eth0"' "$root/etc/tandem/vip-helper.env" || fail "bad vip-helper.env: $(cat "$root/etc/tandem/vip-helper.env")"
+grep -q '^AmbientCapabilities=$' "$root/etc/systemd/system/tandem.service" || fail "tandem.service grants capabilities"
+grep -q '^User=tandem$' "$root/etc/systemd/system/tandem.service" || fail "tandem.service does not run as tandem"
+"$root/usr/local/bin/tandem" check --config "$root/etc/tandem/tandem.yaml" || fail "installed config does not pass tandem check"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    systemd-analyze verify "$root/etc/systemd/system/tandem.service" 2>&1 | grep -v 'not executable\|No such file\|Failed to\|Unit .* not found\|tandem-vip-helper' || true
+fi
+echo ok
