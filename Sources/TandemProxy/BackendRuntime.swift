@@ -1,12 +1,16 @@
+import Logging
 import NIOCore
 import Synchronization
 import TandemBalancing
 import TandemConfig
+import TandemHealth
 
-/// A backend as the data plane uses it: its servers' addresses, its balancer behind a lock shared by
-/// every event loop, its timeouts and one idle-connection pool per event loop.
+/// A backend as the data plane uses it: its servers' addresses, its shared state (balancer, wait queue,
+/// outlier detector) behind one lock used by every event loop, its timeouts and one idle-connection pool
+/// per event loop.
 ///
-/// The lock is held only for a pick, an acquire or a release (a few hundred nanoseconds), never across I/O.
+/// The lock is held only for a pick, an acquire or a release (a few hundred nanoseconds), never across I/O;
+/// decisions that wake other loops are delivered after it is released.
 public final class BackendRuntime: Sendable {
     /// One server's fixed facts.
     public struct Server: Sendable {
@@ -14,19 +18,55 @@ public final class BackendRuntime: Sendable {
         public let address: SocketAddress
     }
 
+    /// How a request ended on a server, for passive outlier detection.
+    enum RequestOutcome {
+        /// A response below 500 came back.
+        case succeeded
+        /// Connect failure, 5xx, timeout or a connection lost before the response ended; `reason` is
+        /// logged if this failure ejects the server.
+        case failed(reason: String)
+        /// The client went away; says nothing about the server.
+        case abandoned
+    }
+
+    /// What became of a request offered to the wait queue.
+    enum Enqueued {
+        /// A slot was free after all.
+        case chosen(BackendState.Choice)
+        /// It waits; its `resume` will be called exactly once unless it is cancelled first.
+        case waiting
+        /// The queue is at `max_queue` (or disabled).
+        case full
+    }
+
     public let name: String
     public let servers: [Server]
+    let algorithm: BalancingAlgorithm
     let connectTimeout: TimeAmount
     let responseTimeout: TimeAmount
     let retries: Int
     let cookieName: String?
     let maxIdlePerServer: Int
     let idleTimeout: TimeAmount
-    private let balancer: Mutex<BackendBalancer>
+    let maxQueue: Int
+    let queueTimeout: TimeAmount
+    let healthSettings: HealthCheckSettings?
+    let outlierSettings: OutlierSettings
+    let logger: Logger
+    private let state: Mutex<BackendState>
     private let pools: [ObjectIdentifier: UpstreamPool]
+    /// The loop that runs the outlier expiry timer.
+    private let timerLoop: (any EventLoop)?
+    let background = Mutex(BackgroundWork())
 
-    /// Builds the runtime of one backend; `eventLoops` are the loops that will proxy to it.
-    public init(settings: BackendSettings, eventLoops: [any EventLoop]) throws {
+    /// Builds the runtime of one backend; `eventLoops` are the loops that will proxy to it. `seed` fixes the
+    /// random choices of `random` and `least_loaded` (tests); nil seeds from the system generator.
+    public init(
+        settings: BackendSettings,
+        eventLoops: [any EventLoop],
+        logger: Logger = Logger(label: "tandem.proxy") { _ in SwiftLogNoOpLogHandler() },
+        seed: UInt64? = nil
+    ) throws {
         self.name = settings.name
         self.servers = try settings.servers.map {
             Server(name: $0.name, address: try SocketAddress(ipAddress: $0.address.host, port: $0.address.port))
@@ -37,6 +77,11 @@ public final class BackendRuntime: Sendable {
         self.cookieName = settings.persistence?.cookie
         self.maxIdlePerServer = settings.pool.maxIdle
         self.idleTimeout = TimeAmount(settings.pool.idleTimeout)
+        self.maxQueue = settings.maxConnections == nil ? 0 : settings.maxQueue
+        self.queueTimeout = TimeAmount(settings.queueTimeout)
+        self.healthSettings = settings.health
+        self.outlierSettings = settings.outlier
+        self.logger = logger
         var states = settings.servers.map {
             ServerState(name: $0.name, weight: $0.weight, maxConnections: settings.maxConnections)
         }
@@ -44,7 +89,24 @@ public final class BackendRuntime: Sendable {
             states[index].admin = .disabled
         }
         let algorithm = BalancingAlgorithm(rawValue: settings.balance.rawValue) ?? .roundRobin
-        self.balancer = Mutex(BackendBalancer(name: settings.name, servers: states, algorithm: algorithm))
+        self.algorithm = algorithm
+        let balancer = BackendBalancer(
+            name: settings.name,
+            servers: states,
+            algorithm: algorithm,
+            seed: seed ?? UInt64.random(in: .min ... .max)
+        )
+        let outlier = settings.outlier
+        let detector =
+            outlier.isEnabled
+            ? OutlierDetector(
+                serverCount: states.count,
+                consecutiveFailures: outlier.consecutiveFailures,
+                baseEjection: outlier.baseEjection,
+                maxEjection: outlier.maxEjection,
+                maxEjectedPercent: outlier.maxEjectedPercent
+            ) : nil
+        self.state = Mutex(BackendState(balancer: balancer, outliers: detector, setsCookie: cookieName != nil))
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
         for loop in eventLoops {
             pools[ObjectIdentifier(loop)] = UpstreamPool(
@@ -55,12 +117,94 @@ public final class BackendRuntime: Sendable {
             )
         }
         self.pools = pools
+        self.timerLoop = eventLoops.first
     }
 
-    /// Runs `body` with exclusive access to the balancer.
+    /// Runs `body` with exclusive access to the balancer. Requests waiting in the queue are then given any
+    /// slot the change freed (a server back up, enabled or weighted differently).
     public func withBalancer<Result>(_ body: (inout BackendBalancer) -> Result) -> Result {
-        balancer.withLock { body(&$0) }
+        var grants: [(QueuedRequest, QueuedRequest.Outcome)] = []
+        let result = state.withLock { state in
+            let result = body(&state.balancer)
+            grants = state.grantWaiters()
+            return result
+        }
+        for (waiter, outcome) in grants { waiter.resume(outcome) }
+        return result
     }
+
+    // MARK: Per request
+
+    /// Acquires a server for a request (the fast path: one lock, no allocation).
+    func choose(pinned: Int?, key: BalancingKey, avoiding: Set<Int>) -> BackendState.Choice {
+        state.withLock { $0.choose(pinned: pinned, key: key, avoiding: avoiding) }
+    }
+
+    /// After `choose` said `.allBusy`: tries again and, if still busy, queues `request` when there is room.
+    func enqueue(_ request: QueuedRequest) -> Enqueued {
+        let maxQueue = self.maxQueue
+        return state.withLock { state in
+            let choice = state.choose(pinned: request.pinned, key: request.key, avoiding: request.avoiding)
+            guard case .allBusy = choice else { return .chosen(choice) }
+            guard state.queue.count < maxQueue else { return .full }
+            state.queue.append(request)
+            return .waiting
+        }
+    }
+
+    /// Takes `request` out of the queue; false when a decision for it is already on its way.
+    func cancelWait(_ request: QueuedRequest) -> Bool {
+        state.withLock { $0.cancel(request) }
+    }
+
+    /// Counts a request on `server` as finished, feeds the outlier detector and hands the freed slot to the
+    /// oldest waiter.
+    func release(_ server: Int, outcome: RequestOutcome) {
+        var grants: [(QueuedRequest, QueuedRequest.Outcome)] = []
+        let ejection = state.withLock { state -> OutlierDetector.Event? in
+            state.balancer.release(server)
+            var ejection: OutlierDetector.Event?
+            switch outcome {
+            case .succeeded:
+                state.outliers?.recordSuccess(server: server)
+            case .failed:
+                ejection = state.outliers?.recordFailure(server: server, at: .now)
+                if ejection != nil { state.balancer.setEjected(server, true) }
+            case .abandoned:
+                break
+            }
+            grants = state.grantWaiters()
+            return ejection
+        }
+        for (waiter, outcome) in grants { waiter.resume(outcome) }
+        if let ejection, case .failed(let reason) = outcome { outlierEjected(ejection, lastFailure: reason) }
+    }
+
+    // MARK: Status
+
+    /// The run-time state of every server, in configuration order.
+    func statuses() -> [BackendStatus] {
+        let states = state.withLock { $0.balancer.servers }
+        return zip(servers, states).map { server, state in
+            BackendStatus(
+                backend: name,
+                server: server.name,
+                address: "\(server.address.ipAddress ?? "?"):\(server.address.port ?? 0)",
+                weight: state.weight,
+                health: state.health,
+                admin: state.admin,
+                inFlight: state.inFlight,
+                isEjected: state.isEjected
+            )
+        }
+    }
+
+    /// Requests waiting in the queue now.
+    var queuedRequests: Int {
+        state.withLock { $0.queue.count }
+    }
+
+    // MARK: Pools
 
     /// The idle-connection pool of `eventLoop`.
     func pool(for eventLoop: any EventLoop) -> UpstreamPool? {
@@ -72,6 +216,26 @@ public final class BackendRuntime: Sendable {
         for pool in pools.values {
             pool.eventLoop.execute { pool.closeAll() }
         }
+    }
+
+    var expiryLoop: (any EventLoop)? { timerLoop }
+
+    /// Reads the outlier detector's next expiry.
+    var nextOutlierExpiry: ContinuousClock.Instant? {
+        state.withLock { $0.outliers?.nextExpiry }
+    }
+
+    /// Ends ejections that are due, putting their servers back in rotation.
+    func expireOutliers(at now: ContinuousClock.Instant) -> [OutlierDetector.Event] {
+        var grants: [(QueuedRequest, QueuedRequest.Outcome)] = []
+        let events = state.withLock { state -> [OutlierDetector.Event] in
+            let events = state.outliers?.expire(at: now) ?? []
+            for case .restored(let server) in events { state.balancer.setEjected(server, false) }
+            grants = state.grantWaiters()
+            return events
+        }
+        for (waiter, outcome) in grants { waiter.resume(outcome) }
+        return events
     }
 }
 

@@ -96,7 +96,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var shouldHoldClientReads: Bool {
         guard let exchange else { return false }
         switch exchange.phase {
-        case .connecting: return true
+        case .connecting, .queued: return true
         case .forwarding(let upstream): return !upstream.isWritable
         case .answeredLocally, .finished: return false
         }
@@ -202,31 +202,24 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func dispatch(_ exchange: ProxyExchange) {
         guard let context else { return }
         exchange.attempts += 1
+        let choice = exchange.backend.choose(
+            pinned: exchange.pinnedServer,
+            key: balancingKey(for: exchange),
+            avoiding: exchange.avoiding
+        )
+        proceed(exchange, with: choice, context: context)
+    }
+
+    private func proceed(_ exchange: ProxyExchange, with choice: BackendState.Choice, context: ChannelHandlerContext) {
         let backend = exchange.backend
-        let pinned = exchange.pinnedServer
-        let avoiding = exchange.avoiding
-        let key = balancingKey(for: exchange)
-        let choice: (pick: BackendBalancer.Pick, cookie: String?) = backend.withBalancer { balancer in
-            if let pinned, !avoiding.contains(pinned), balancer.servers[pinned].isEligible {
-                balancer.acquire(pinned)
-                return (.server(pinned), nil)
-            }
-            let pick = balancer.pick(key: key, avoiding: avoiding)
-            guard case .server(let index) = pick else { return (pick, nil) }
-            balancer.acquire(index)
-            return (pick, backend.cookieName == nil ? nil : balancer.cookieValue(for: index))
-        }
-        switch choice.pick {
-        case .server(let index):
+        switch choice {
+        case .server(let index, let cookie):
             exchange.server = index
-            if choice.cookie != nil { exchange.setCookie = choice.cookie }
+            if cookie != nil { exchange.setCookie = cookie }
             obtainConnection(for: exchange, server: index, context: context)
         case .allBusy:
-            answerLocally(
-                .serviceUnavailable("every server of backend \(backend.name) is at its connection limit", retryAfterSeconds: 1),
-                exchange: exchange
-            )
-        case .noneAvailable where !avoiding.isEmpty:
+            waitForSlot(exchange, context: context)
+        case .noneAvailable where !exchange.avoiding.isEmpty:
             // Every server left was tried and failed for this request: that is a gateway failure, not an
             // outage of the backend.
             answerLocally(.badGateway, exchange: exchange)
@@ -239,10 +232,71 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func balancingKey(for exchange: ProxyExchange) -> BalancingKey {
-        switch exchange.backend.withBalancer({ $0.algorithm }) {
+        switch exchange.backend.algorithm {
         case .sourceHash: .clientAddress(clientAddress ?? "")
         case .uriHash: .path(exchange.upstreamHead.uri)
         case .roundRobin, .random, .leastConnections, .leastLoaded: .none
+        }
+    }
+
+    // MARK: Waiting for a server slot
+
+    /// Every server this request may use is at `max_connections`: wait in the backend's queue, or answer 503
+    /// when the queue is full.
+    private func waitForSlot(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
+        let backend = exchange.backend
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundExchange = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+        let request = QueuedRequest(
+            pinned: exchange.pinnedServer,
+            key: balancingKey(for: exchange),
+            avoiding: exchange.avoiding,
+            eventLoop: context.eventLoop
+        ) { outcome in
+            bound.value.queueDecided(boundExchange.value, outcome)
+        }
+        switch backend.enqueue(request) {
+        case .chosen(let choice):
+            proceed(exchange, with: choice, context: context)
+        case .full:
+            let reason =
+                backend.maxQueue == 0
+                ? "every server of backend \(backend.name) is at its connection limit"
+                : "every server of backend \(backend.name) is at its connection limit and its queue is full"
+            answerLocally(.serviceUnavailable(reason, retryAfterSeconds: 1), exchange: exchange)
+        case .waiting:
+            exchange.phase = .queued(request)
+            let timeout = backend.queueTimeout
+            exchange.queueTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+                guard let self, self.exchange === exchange, case .queued(let request) = exchange.phase else { return }
+                // False when the queue already decided: that decision is on its way here.
+                guard backend.cancelWait(request) else { return }
+                exchange.queueTimer = nil
+                let waited = "\(timeout.nanoseconds / 1_000_000)ms"
+                self.answerLocally(
+                    .serviceUnavailable(
+                        "no server of backend \(backend.name) had a free connection slot within \(waited)",
+                        retryAfterSeconds: 1
+                    ),
+                    exchange: exchange
+                )
+            }
+        }
+    }
+
+    /// The queue's decision for `exchange`, on this handler's loop.
+    private func queueDecided(_ exchange: ProxyExchange, _ outcome: QueuedRequest.Outcome) {
+        guard self.exchange === exchange, case .queued = exchange.phase, let context else {
+            // The client left (or the queue timer answered) after the decision was taken: give the slot back.
+            if case .granted(let server, _) = outcome { exchange.backend.release(server, outcome: .abandoned) }
+            return
+        }
+        exchange.queueTimer?.cancel()
+        exchange.queueTimer = nil
+        exchange.phase = .connecting
+        switch outcome {
+        case .granted(let server, let cookie): proceed(exchange, with: .server(server, cookie: cookie), context: context)
+        case .unavailable: proceed(exchange, with: .noneAvailable, context: context)
         }
     }
 
@@ -310,7 +364,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let exchange else { return }
         if case .end = part { exchange.requestEnded = true }
         switch exchange.phase {
-        case .connecting:
+        case .connecting, .queued:
             exchange.pendingParts.append(part)
         case .forwarding(let upstream):
             if case .body = part { exchange.requestBodyForwarded = true }
@@ -380,7 +434,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.phase = .finished
         // Read the server before releaseServer clears it: the connection goes back to that server's pool.
         let server = exchange.server
-        releaseServer(of: exchange)
+        releaseServer(of: exchange, outcome: exchange.serverFailure.map { .failed(reason: $0) } ?? .succeeded)
         let reusable = upstream.isActive && exchange.requestEnded && exchange.upstreamKeepAlive
         upstream.exchangeCompleted()
         if reusable, let server, let pool = exchange.backend.pool(for: context.eventLoop) {
@@ -398,10 +452,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func releaseServer(of exchange: ProxyExchange) {
+    private func releaseServer(of exchange: ProxyExchange, outcome: BackendRuntime.RequestOutcome) {
         guard let server = exchange.server else { return }
         exchange.server = nil
-        exchange.backend.withBalancer { $0.release(server) }
+        exchange.backend.release(server, outcome: outcome)
     }
 
     // MARK: Failures
@@ -414,14 +468,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             upstream.delegate = nil
             upstream.close()
         }
-        releaseServer(of: exchange)
+        let reason = error.map { "\($0)" } ?? (timedOut ? "response timeout" : "connection closed")
+        releaseServer(of: exchange, outcome: .failed(reason: reason))
         if let failedServer {
             logger.debug(
                 "backend server failed",
                 metadata: [
                     "backend": "\(exchange.backend.name)",
                     "server": "\(exchange.backend.servers[failedServer].name)",
-                    "error": "\(error.map { "\($0)" } ?? (timedOut ? "response timeout" : "closed"))",
+                    "error": "\(reason)",
                 ]
             )
         }
@@ -451,12 +506,19 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func abandon(_ exchange: ProxyExchange) {
         exchange.responseTimer?.cancel()
-        if let upstream = exchange.upstream {
+        exchange.queueTimer?.cancel()
+        switch exchange.phase {
+        case .forwarding(let upstream):
             upstream.delegate = nil
             upstream.close()
+        case .queued(let request):
+            // When this fails the queue's decision is on its way; `queueDecided` gives its slot back.
+            _ = exchange.backend.cancelWait(request)
+        case .connecting, .answeredLocally, .finished:
+            break
         }
         exchange.phase = .finished
-        releaseServer(of: exchange)
+        releaseServer(of: exchange, outcome: .abandoned)
         self.exchange = nil
     }
 
@@ -465,7 +527,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func answerLocally(_ response: ProxyErrorResponse, exchange: ProxyExchange) {
         exchange.phase = .answeredLocally
         exchange.pendingParts.removeAll()
-        releaseServer(of: exchange)
+        releaseServer(of: exchange, outcome: .abandoned)
         let keepAlive = exchange.clientKeepAlive && !response.closesConnection && exchange.requestEnded
         exchange.clientKeepAlive = keepAlive
         answerLocally(response, version: exchange.clientVersion, keepAlive: keepAlive)
@@ -532,6 +594,7 @@ extension HTTPProxyHandler: UpstreamDelegate {
                 exchange.responseTimer?.cancel()
                 exchange.responseTimer = nil
                 exchange.upstreamKeepAlive = head.isKeepAlive
+                if head.status.code >= 500 { exchange.serverFailure = "status \(head.status.code)" }
                 if !exchange.requestEnded { armResponseTimer(exchange) }
             }
             writeResponseHead(head, exchange: exchange)

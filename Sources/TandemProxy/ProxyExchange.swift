@@ -10,6 +10,8 @@ final class ProxyExchange {
     enum Phase {
         /// Choosing a server and obtaining a connection to it; client body parts are buffered.
         case connecting
+        /// Waiting in the backend's queue for a server slot; client body parts are buffered.
+        case queued(QueuedRequest)
         /// Attached to an upstream connection; parts flow both ways.
         case forwarding(UpstreamHandler)
         /// The proxy answered by itself; the rest of the request body is discarded.
@@ -40,6 +42,10 @@ final class ProxyExchange {
     var setCookie: String?
     var pinnedServer: Int?
     var responseTimer: Scheduled<Void>?
+    /// Answers 503 when the request waited `queue_timeout` in the queue.
+    var queueTimer: Scheduled<Void>?
+    /// Why the server's answer counts as a failure for outlier detection (a 5xx status), if it does.
+    var serverFailure: String?
     var lastUpstreamActivity = NIODeadline.now()
 
     init(

@@ -19,9 +19,23 @@ public final class ProxyServer: Service, Sendable {
     /// Each listener with the helper that drains its connections (one helper per server channel).
     private let listeners = Mutex<[(channel: any Channel, quiesce: ServerQuiescingHelper)]>([])
 
-    public init(configuration: TandemConfiguration, group: any EventLoopGroup, logger: Logger) throws {
+    /// - Parameter balancerSeed: Fixes the random choices of `random` and `least_loaded` (each backend gets
+    ///   the seed plus its position), for reproducible tests; nil seeds from the system generator.
+    public init(
+        configuration: TandemConfiguration,
+        group: any EventLoopGroup,
+        logger: Logger,
+        balancerSeed: UInt64? = nil
+    ) throws {
         let loops = Array(group.makeIterator())
-        let backends = try configuration.backends.map { try BackendRuntime(settings: $0, eventLoops: loops) }
+        let backends = try configuration.backends.enumerated().map { position, settings in
+            try BackendRuntime(
+                settings: settings,
+                eventLoops: loops,
+                logger: logger,
+                seed: balancerSeed.map { $0 &+ UInt64(position) }
+            )
+        }
         self.backends = backends
         self.frontends = try configuration.frontends.filter { $0.mode == .http }.map {
             try FrontendRuntime(settings: $0, backends: backends)
@@ -36,9 +50,11 @@ public final class ProxyServer: Service, Sendable {
         listeners.withLock { $0.compactMap(\.channel.localAddress) }
     }
 
-    /// Binds every frontend. Listeners bind with IP_FREEBIND, so a standby node can listen on a VIP
-    /// it does not hold yet and serves as soon as the address arrives.
+    /// Starts the backends' active health checks (every server starts UP), then binds every frontend.
+    /// Listeners bind with IP_FREEBIND, so a standby node can listen on a VIP it does not hold yet and
+    /// serves as soon as the address arrives, with health state already warm.
     public func start() async throws {
+        for backend in backends { backend.startHealthChecks(on: group.next()) }
         for frontend in frontends {
             let quiesce = ServerQuiescingHelper(group: group)
             let channel = try await bind(frontend, quiesce: quiesce)
@@ -73,7 +89,10 @@ public final class ProxyServer: Service, Sendable {
         }
         EventLoopFuture.andAllComplete(drained, on: loop).whenComplete { _ in deadline.cancel() }
         let timedOut = (try? await deadline.futureResult.get()) != nil
-        for backend in backends { backend.closeIdleConnections() }
+        for backend in backends {
+            await backend.stopBackgroundWork()
+            backend.closeIdleConnections()
+        }
         if timedOut {
             logger.warning("drain deadline reached; closing the remaining connections")
         } else {

@@ -16,6 +16,9 @@ enum BackendBehaviour: Sendable {
     case closeOnHead
     /// Closes the connection once the whole request, body included, has arrived.
     case closeOnEnd
+    /// Answers with the backend's name and the script's current status; paths starting with `/slow` wait
+    /// the script's delay first.
+    case scripted(BackendScript)
     /// Sends a head declaring `declared` body bytes, then `sent` bytes, then closes.
     case dieMidResponse(declared: Int, sent: Int)
 }

@@ -36,8 +36,11 @@ final class RawConnection {
         self.handler = handler
     }
 
-    static func connect(to address: SocketAddress) async throws -> RawConnection {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// Connects to `address`, from `source` (another 127.x address, to look like another client) if given.
+    static func connect(to address: SocketAddress, from source: SocketAddress? = nil) async throws -> RawConnection {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: source) }
+        let channel = try await bootstrap
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -7,6 +7,9 @@ import NIOPosix
 final class TestBackend: Sendable {
     let name: String
     let requests = EventLog<HTTPRequestHead>()
+    /// Requests being answered now, and the most at once.
+    let gauge = ConcurrencyGauge()
+    private let children = ChannelSet()
     private let accepted = Counter()
     /// One entry per accepted connection that closed since.
     let closedConnections = EventLog<Void>()
@@ -20,15 +23,18 @@ final class TestBackend: Sendable {
         let requests = self.requests
         let accepted = self.accepted
         let closedConnections = self.closedConnections
+        let gauge = self.gauge
+        let children = self.children
         serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 accepted.increment()
+                children.insert(channel)
                 channel.closeFuture.whenComplete { _ in closedConnections.append(()) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        TestBackendHandler(name: name, behaviour: behaviour, requests: requests)
+                        TestBackendHandler(name: name, behaviour: behaviour, requests: requests, gauge: gauge)
                     )
                 }
             }
@@ -39,5 +45,11 @@ final class TestBackend: Sendable {
     /// Stops listening; connections already accepted are left to their peers.
     func close() async {
         try? await serverChannel.close()
+    }
+
+    /// Stops listening and closes every accepted connection: the server is gone.
+    func shutDown() async {
+        try? await serverChannel.close()
+        await children.closeAll()
     }
 }

@@ -11,6 +11,8 @@ final class TestBackendHandler: ChannelInboundHandler {
     private let name: String
     private let behaviour: BackendBehaviour
     private let requests: EventLog<HTTPRequestHead>
+    private let gauge: ConcurrencyGauge
+    private var uri = "/"
     private var keepAlive = true
     private var isHeadRequest = false
     private var bodyBytes = 0
@@ -18,10 +20,11 @@ final class TestBackendHandler: ChannelInboundHandler {
     private var remaining = 0
     private var chunk: ByteBuffer?
 
-    init(name: String, behaviour: BackendBehaviour, requests: EventLog<HTTPRequestHead>) {
+    init(name: String, behaviour: BackendBehaviour, requests: EventLog<HTTPRequestHead>, gauge: ConcurrencyGauge) {
         self.name = name
         self.behaviour = behaviour
         self.requests = requests
+        self.gauge = gauge
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -30,6 +33,8 @@ final class TestBackendHandler: ChannelInboundHandler {
             keepAlive = head.isKeepAlive
             isHeadRequest = head.method == .HEAD
             bodyBytes = 0
+            uri = head.uri
+            gauge.enter()
             requests.append(head)
             if case .closeOnHead = behaviour { context.close(promise: nil) }
         case .body(let buffer):
@@ -64,6 +69,16 @@ final class TestBackendHandler: ChannelInboundHandler {
             remaining = bytes
             chunk = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: Self.chunkSize)
             pump(context: context)
+        case .scripted(let script):
+            let status = HTTPResponseStatus(statusCode: script.status)
+            guard uri.hasPrefix("/slow") else {
+                respond(body: name, status: status, context: context)
+                return
+            }
+            let loopBound = context.loopBound
+            context.eventLoop.assumeIsolated().scheduleTask(in: script.slowDelay) { [self] in
+                respond(body: name, status: status, context: loopBound.value)
+            }
         case .neverAnswer:
             break
         case .closeOnHead, .closeOnEnd:
@@ -77,17 +92,17 @@ final class TestBackendHandler: ChannelInboundHandler {
         }
     }
 
-    private func writeHead(contentLength: Int, context: ChannelHandlerContext) {
+    private func writeHead(contentLength: Int, status: HTTPResponseStatus = .ok, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: String(contentLength))
         headers.add(name: "X-Backend", value: name)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
     }
 
-    private func respond(body text: String, context: ChannelHandlerContext) {
-        writeHead(contentLength: text.utf8.count, context: context)
+    private func respond(body text: String, status: HTTPResponseStatus = .ok, context: ChannelHandlerContext) {
+        writeHead(contentLength: text.utf8.count, status: status, context: context)
         if isHeadRequest {
             finish(context: context)
             return
@@ -114,6 +129,7 @@ final class TestBackendHandler: ChannelInboundHandler {
     }
 
     private func finish(context: ChannelHandlerContext) {
+        gauge.leave()
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -19,20 +22,31 @@ final class TestProxy: Sendable {
     static func start(
         backends: [BackendSpec],
         frontend: [String] = [],
-        drainTimeout: String = "2s"
+        drainTimeout: String = "2s",
+        seed: UInt64? = nil
     ) async throws -> TestProxy {
-        let port = try await freeLoopbackPort()
-        let yaml = configuration(port: port, backends: backends, frontend: frontend, drainTimeout: drainTimeout)
-        let configuration = try ConfigLoader.parse(yaml: yaml, file: "test.yaml")
-        let logger = Logger(label: "tandem.test") { _ in SwiftLogNoOpLogHandler() }
-        let server = try ProxyServer(
-            configuration: configuration,
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: logger
-        )
-        try await server.start()
-        guard let address = server.boundAddresses.first else { throw TimedOut(limit: .zero) }
-        return TestProxy(server: server, address: address)
+        // The free port may be taken by a parallel test before the proxy binds it: try a few.
+        for attempt in 1...3 {
+            let port = try await freeLoopbackPort()
+            let yaml = configuration(port: port, backends: backends, frontend: frontend, drainTimeout: drainTimeout)
+            let configuration = try ConfigLoader.parse(yaml: yaml, file: "test.yaml")
+            let logger = Logger(label: "tandem.test") { _ in SwiftLogNoOpLogHandler() }
+            let server = try ProxyServer(
+                configuration: configuration,
+                group: MultiThreadedEventLoopGroup.singleton,
+                logger: logger,
+                balancerSeed: seed
+            )
+            do {
+                try await server.start()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 3 {
+                await server.drain()
+                continue
+            }
+            guard let address = server.boundAddresses.first else { throw TimedOut(limit: .zero) }
+            return TestProxy(server: server, address: address)
+        }
+        throw TimedOut(limit: .zero)
     }
 
     static func configuration(port: Int, backends: [BackendSpec], frontend: [String], drainTimeout: String) -> String {
@@ -61,8 +75,16 @@ final class TestProxy: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func connect() async throws -> RawConnection {
-        try await RawConnection.connect(to: address)
+    func connect(from source: SocketAddress? = nil) async throws -> RawConnection {
+        try await RawConnection.connect(to: address, from: source)
+    }
+
+    /// One GET on a fresh connection, closed afterwards.
+    func getOnce(_ path: String = "/", extraHeaders: [String] = []) async throws -> RawResponse {
+        let client = try await connect()
+        let response = try await client.get(path, extraHeaders: extraHeaders)
+        await client.close()
+        return response
     }
 
     /// Stops the proxy the way `tandem run` does on SIGTERM.
