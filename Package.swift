@@ -66,6 +66,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "TandemTLS",
+            dependencies: [
+                "COpenSSL", "TandemConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "TandemNetlink",
             dependencies: [
                 "CNetlink",
@@ -86,6 +93,15 @@ let package = Package(
             name: "TandemNetlinkTests",
             dependencies: [
                 "TandemNetlink", "CNetlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "TandemTLSTests",
+            dependencies: [
+                "TandemTLS", "TandemConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
