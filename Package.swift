@@ -101,9 +101,10 @@ let package = Package(
         .testTarget(
             name: "TandemTLSTests",
             dependencies: [
-                "TandemTLS", "TandemConfig",
+                "TandemTLS", "TandemConfig", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

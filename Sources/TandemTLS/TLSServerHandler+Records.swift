@@ -95,7 +95,8 @@ extension TLSServerHandler {
         if halfClosureAllowed, case .established = state {
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         } else {
-            context.close(promise: nil)
+            // Through this handler's own `close`, so that close_notify is answered before the socket closes.
+            close(context: context, mode: .all, promise: nil)
         }
     }
 }

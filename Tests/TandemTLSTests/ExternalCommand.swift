@@ -40,10 +40,6 @@ struct ExternalCommand {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        let readers = (
-            Task.detached { outputFile == nil ? outputPipe.fileHandleForReading.readDataToEndOfFile() : Data() },
-            Task.detached { errorPipe.fileHandleForReading.readDataToEndOfFile() }
-        )
         try process.run()
         let watchdog = Task.detached {
             try await Task.sleep(for: timeout)
@@ -51,11 +47,17 @@ struct ExternalCommand {
                 process.terminate()
             }
         }
-        let standardOutput = await readers.0.value
-        let standardError = await readers.1.value
-        process.waitUntilExit()
+        async let standardOutput = blocking {
+            outputFile == nil ? outputPipe.fileHandleForReading.readDataToEndOfFile() : Data()
+        }
+        async let standardError = blocking { errorPipe.fileHandleForReading.readDataToEndOfFile() }
+        let (output, error) = try await (standardOutput, standardError)
+        try await blocking { process.waitUntilExit() }
         watchdog.cancel()
-        let output = String(decoding: standardOutput, as: UTF8.self) + String(decoding: standardError, as: UTF8.self)
-        return Result(status: process.terminationStatus, output: output, standardOutput: standardOutput)
+        return Result(
+            status: process.terminationStatus,
+            output: String(decoding: output, as: UTF8.self) + String(decoding: error, as: UTF8.self),
+            standardOutput: output
+        )
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TandemConfig
 import TandemTLS
 import Testing
@@ -99,6 +100,55 @@ struct TLSHandshakeTests {
         try context.reload(settings: TLSSettings(certificates: [certificates.wildcardBTest]))
         let renewed = try await clients.curl("a.test", port: server.port, extra: ["-k"])
         #expect(renewed.output.contains("subject: CN=*.b.test"))
+        try await server.stop()
+    }
+
+    /// A connection established before a reload keeps working after it, even when its certificate file is gone.
+    @Test func reloadKeepsEstablishedConnections() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let context = try TLSContext(settings: TLSSettings(certificates: [certificates.aTest]))
+        let server = try await TLSTestServer.start(context: context, application: .echo(closeAfter: 12))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "a.test", "-quiet",
+            "-CAfile", certificates.caCertificate, "-verify_return_error",
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(20))
+            process.terminate()
+        }
+        defer { watchdog.cancel() }
+        try input.fileHandleForWriting.write(contentsOf: Data("hello\n".utf8))
+        let reader = output.fileHandleForReading
+        var echoed = try await blocking {
+            var echoed = Data()
+            for _ in 0..<100 where !String(decoding: echoed, as: UTF8.self).contains("hello\n") {
+                let chunk = reader.availableData
+                if chunk.isEmpty {
+                    break
+                }
+                echoed += chunk
+            }
+            return echoed
+        }
+        #expect(String(decoding: echoed, as: UTF8.self) == "hello\n")
+
+        try context.reload(settings: TLSSettings(certificates: [certificates.wildcardBTest]))
+        try FileManager.default.removeItem(atPath: certificates.aTest)
+        try input.fileHandleForWriting.write(contentsOf: Data("world\n".utf8))
+        echoed += try await blocking { reader.readDataToEndOfFile() }
+        try await blocking { process.waitUntilExit() }
+        #expect(String(decoding: echoed, as: UTF8.self) == "hello\nworld\n")
+        #expect(context.certificateNames == [["*.b.test"]])
+        #expect(context.statistics.failuresByReason.values.reduce(0, +) == 0)
         try await server.stop()
     }
 }
