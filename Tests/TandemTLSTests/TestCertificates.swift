@@ -15,13 +15,32 @@ struct TestCertificates {
     /// A newer key followed by the keys of `ticketKeys`: a rotation.
     var rotatedTicketKeys: String { directory + "/tickets-rotated.key" }
 
+    /// A fresh directory with its own copy of the files, generated once per test process: the key generation
+    /// is the expensive part, and the suites run in parallel with other targets' timing-sensitive tests.
     static func make() async throws -> TestCertificates {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tandem-tls-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificates = TestCertificates(directory: directory)
-        try await certificates.generate()
+        let files = try await template.value
+        let certificates = TestCertificates(directory: newDirectory())
+        try FileManager.default.createDirectory(atPath: certificates.directory, withIntermediateDirectories: true)
+        for (name, contents) in files {
+            try contents.write(to: URL(fileURLWithPath: certificates.directory + "/" + name))
+        }
         return certificates
+    }
+
+    private static let template = Task<[String: Data], any Error> {
+        let generated = TestCertificates(directory: newDirectory())
+        try FileManager.default.createDirectory(atPath: generated.directory, withIntermediateDirectories: true)
+        defer { generated.remove() }
+        try await generated.generate()
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: generated.directory) {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: generated.directory + "/" + name))
+        }
+        return files
+    }
+
+    private static func newDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tandem-tls-\(UUID().uuidString)").path
     }
 
     func remove() {
