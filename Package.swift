@@ -66,6 +66,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "TandemTLS",
+            dependencies: [
+                "COpenSSL", "TandemConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "TandemNetlink",
             dependencies: [
                 "CNetlink",
@@ -88,6 +95,16 @@ let package = Package(
                 "TandemNetlink", "CNetlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "TandemTLSTests",
+            dependencies: [
+                "TandemTLS", "TandemConfig", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
