@@ -19,7 +19,7 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemConfig", "TandemBalancing", "TandemProxy", "TandemHealth", "TandemHA", "TandemNetlink",
+                "TandemConfig", "TandemBalancing", "TandemProxy", "TandemHealth", "TandemHA", "TandemNetlink", "TandemTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "TandemProxy",
             dependencies: [
-                "TandemConfig", "TandemBalancing", "TandemHealth",
+                "TandemConfig", "TandemBalancing", "TandemHealth", "TandemTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -77,7 +77,7 @@ start_haproxy() { # PORT BALANCE COOKIE(yes|no)
     cat >"$dir/haproxy.cfg" <<CFG
 global
     nbthread $threads
-    maxconn 100000
+    maxconn 8000
 defaults
     mode http
     option http-keep-alive

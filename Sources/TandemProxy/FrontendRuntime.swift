@@ -1,5 +1,6 @@
 import NIOCore
 import TandemConfig
+import TandemTLS
 
 /// A frontend as the data plane uses it: where it listens, how it routes, its limits and timeouts.
 public final class FrontendRuntime: Sendable {
@@ -8,6 +9,8 @@ public final class FrontendRuntime: Sendable {
     let routes: RouteTable
     let backends: [BackendRuntime]
     let scheme: String
+    /// TLS termination for this frontend, when it has `tls:`; reloadable in place.
+    public let tls: TLSContext?
     let maxHeaderBytes: Int
     let maxURIBytes: Int
     let headerTimeout: TimeAmount
@@ -29,6 +32,7 @@ public final class FrontendRuntime: Sendable {
         )
         self.backends = backends
         self.scheme = settings.tls == nil ? "http" : "https"
+        self.tls = try settings.tls.map { try TLSContext(settings: $0) }
         self.maxHeaderBytes = settings.limits.maxHeaderBytes
         self.maxURIBytes = settings.limits.maxURIBytes
         self.headerTimeout = TimeAmount(settings.timeouts.header)

@@ -6,6 +6,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TandemConfig
+import TandemTLS
 
 /// The data plane of one node as a service: it binds every `mode: http` frontend, serves until
 /// graceful shutdown, then stops accepting, lets in-flight requests finish up to the drain deadline,
@@ -119,6 +120,9 @@ public final class ProxyServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls = frontend.tls {
+                        try addTLSServerHandler(to: pipeline, context: tls)
+                    }
                     try pipeline.addHandler(
                         RequestHeadObserver(
                             headerTimeout: frontend.headerTimeout,

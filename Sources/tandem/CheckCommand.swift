@@ -1,5 +1,6 @@
 import ArgumentParser
 import TandemConfig
+import TandemTLS
 
 /// `tandem check`: validates a configuration file and reports every problem with file, line and key.
 struct CheckCommand: ParsableCommand {
@@ -19,14 +20,27 @@ struct CheckCommand: ParsableCommand {
     var config: String
 
     func run() throws {
+        let configuration: TandemConfiguration
         do {
-            let configuration = try ConfigLoader.load(path: config)
-            print(configuration.summary(file: config))
+            configuration = try ConfigLoader.load(path: config)
         } catch {
             printError(error.description)
             let count = error.errors.count
             printError("\(config): \(count) error\(count == 1 ? "" : "s")")
             throw ExitCode.failure
         }
+        var failures = 0
+        for frontend in configuration.frontends {
+            guard let tls = frontend.tls else { continue }
+            for problem in TLSContext.validate(tls) {
+                printError("\(config): frontends \(frontend.name): tls: \(problem)")
+                if !problem.hasPrefix("warning:") { failures += 1 }
+            }
+        }
+        guard failures == 0 else {
+            printError("\(config): \(failures) error\(failures == 1 ? "" : "s")")
+            throw ExitCode.failure
+        }
+        print(configuration.summary(file: config))
     }
 }
