@@ -13,7 +13,7 @@ swift build --build-tests || die "build failed"
 
 log "swift test"
 swift_status=0
-swift test --skip-build 2>&1 | tee .build/swift-test.log || swift_status=$?
+swift test --skip-build --no-parallel 2>&1 | tee .build/swift-test.log || swift_status=$?
 
 log "end-to-end checks"
 e2e_passed=0 e2e_failed=0
