@@ -3,7 +3,7 @@
 # thread count (Tandem's event loops = HAProxy's nbthread), the same wrk load (keep-alive, small
 # responses). Prints req/s, p50 and p99 for both and the ratio Tandem/HAProxy per scenario.
 #
-#   scripts/bench.sh                       # round_robin, least_connections, cookie persistence
+#   scripts/bench.sh                       # round_robin, least_connections, cookie, tls, tls_handshake
 #   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 scripts/bench.sh
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up.
@@ -17,7 +17,7 @@ ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-$(nproc)}
-scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie}
+scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie tls tls_handshake}
 
 log "building tandem (release)"
 swift build -c release --product tandem >/dev/null 2>&1 || swift build -c release --product tandem
@@ -36,12 +36,18 @@ p1=$(free_port); p2=$(free_port)
 start_nginx_backend "$dir" be1 "$p1"
 start_nginx_backend "$dir" be2 "$p2"
 
-# measure NAME PORT [HEADER] — prints "req/s p50 p99" for a wrk run against 127.0.0.1:PORT.
+# One self-signed certificate for the TLS scenarios (both proxies use the same file and libssl).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
+    -addext subjectAltName=DNS:bench.test -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+cat "$dir/cert.pem" "$dir/key.pem" >"$dir/site.pem"
+
+# measure NAME PORT [HEADER] — prints "req/s p50 p99" for a wrk run against 127.0.0.1:PORT
+# ($scheme is http or https).
 measure() {
     local name=$1 port=$2 header=${3:-} args=()
     [[ -n "$header" ]] && args=(-H "$header")
-    wrk -t"$threads" -c"$connections" -d2s "${args[@]}" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
-    wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${args[@]}" "http://127.0.0.1:$port/" \
+    wrk -t"$threads" -c"$connections" -d2s "${args[@]}" "$scheme://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${args[@]}" "$scheme://127.0.0.1:$port/" \
         >"$dir/$name.wrk" 2>&1 || true
     local rps p50 p99 errors
     rps=$(awk '/Requests\/sec/ {print $2}' "$dir/$name.wrk")
@@ -52,12 +58,13 @@ measure() {
     echo "${rps:-0} ${p50:-?} ${p99:-?}"
 }
 
-start_tandem() { # BALANCE PERSISTENCE
-    local port=$1 balance=$2 persistence=$3
+start_tandem() { # PORT BALANCE PERSISTENCE
+    local port=$1 balance=$2 persistence=$3 tls=""
+    [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] },"
     cat >"$dir/tandem.yaml" <<YAML
 node: { name: bench, threads: $threads, drain_timeout: 1s }
 frontends:
-  - { name: web, bind: 127.0.0.1:$port, backend: app, limits: { max_connections: 100000 } }
+  - { name: web, bind: 127.0.0.1:$port, backend: app, $tls limits: { max_connections: 100000 } }
 backends:
   - name: app
     balance: $balance
@@ -72,7 +79,8 @@ YAML
 }
 
 start_haproxy() { # PORT BALANCE COOKIE(yes|no)
-    local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2=""
+    local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2="" ssl=""
+    [[ $scheme == https ]] && ssl="ssl crt $dir/site.pem alpn http/1.1"
     if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
     cat >"$dir/haproxy.cfg" <<CFG
 global
@@ -86,7 +94,7 @@ defaults
     timeout client 30s
     timeout server 30s
 frontend web
-    bind 127.0.0.1:$port
+    bind 127.0.0.1:$port $ssl
     default_backend app
 backend app
     balance $balance
@@ -104,7 +112,7 @@ stop_proxy() { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null || t
 # cookie_header PORT — the persistence cookie a first response sets, as a request header.
 cookie_header() {
     local value
-    value=$(curl -s -D - -o /dev/null "http://127.0.0.1:$1/" | tr -d '\r' | sed -nE 's/^[Ss]et-[Cc]ookie: (TANDEM_SRV=[^;]*).*/\1/p' | head -1)
+    value=$(curl -sk -D - -o /dev/null "$scheme://127.0.0.1:$1/" | tr -d '\r' | sed -nE 's/^[Ss]et-[Cc]ookie: (TANDEM_SRV=[^;]*).*/\1/p' | head -1)
     echo "Cookie: $value"
 }
 
@@ -114,18 +122,24 @@ for scenario in $scenarios; do
         round_robin) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         least_connections) tb=least_connections; hb=leastconn; persistence=""; cookie=no ;;
         cookie) tb=round_robin; hb=roundrobin; persistence="persistence: { cookie: TANDEM_SRV }"; cookie=yes ;;
+        tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
+        tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         *) die "unknown scenario $scenario" ;;
     esac
+    scheme=http; [[ $scenario == tls* ]] && scheme=https
     port=$(free_port)
     log "$scenario: tandem"
     start_tandem "$port" "$tb" "$persistence"
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
+    # Every request of tls_handshake is a new connection: a full TLS handshake each time.
+    [[ $scenario == tls_handshake ]] && header="Connection: close"
     read -r t_rps t_p50 t_p99 < <(measure "tandem-$scenario" "$port" "$header")
     stop_proxy
     port=$(free_port)
     log "$scenario: haproxy"
     start_haproxy "$port" "$hb" "$cookie"
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
+    [[ $scenario == tls_handshake ]] && header="Connection: close"
     read -r h_rps h_p50 h_p99 < <(measure "haproxy-$scenario" "$port" "$header")
     stop_proxy
     ratio=$(awk -v t="$t_rps" -v h="$h_rps" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
@@ -134,6 +148,8 @@ for scenario in $scenarios; do
 done
 
 echo
+echo "tls = keep-alive HTTPS requests/s; tls_handshake = one full TLS handshake per request (handshakes/s)"
+echo "libssl: $(openssl version)"
 echo "wrk: $threads threads, $connections connections, ${seconds}s, keep-alive, ~20-byte responses; proxies: $threads threads"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   haproxy: $(haproxy -v | head -1 | awk '{print $3}')"
 printf '%-18s %-8s %12s %10s %10s\n' scenario proxy req/s p50 p99
