@@ -1,14 +1,17 @@
 import ArgumentParser
 import TandemConfig
+import TandemHA
 
-/// `tandem check`: validates a configuration file and reports every problem with file, line and key.
+/// `tandem check`: validates a configuration file (and the HA key file it names) and reports every problem
+/// with file, line and key.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a configuration file.",
         discussion: """
             Prints every error as FILE:LINE: KEY: MESSAGE and exits 1, or prints a one-line summary
-            and exits 0.
+            and exits 0. With an `ha:` section the key file is checked too: it must exist, hold keys of
+            at least 32 bytes, and be readable by its owner only (mode 600).
 
             Example:
               tandem check --config /etc/tandem/tandem.yaml
@@ -19,14 +22,24 @@ struct CheckCommand: ParsableCommand {
     var config: String
 
     func run() throws {
+        let configuration: TandemConfiguration
         do {
-            let configuration = try ConfigLoader.load(path: config)
-            print(configuration.summary(file: config))
+            configuration = try ConfigLoader.load(path: config)
         } catch {
             printError(error.description)
             let count = error.errors.count
             printError("\(config): \(count) error\(count == 1 ? "" : "s")")
             throw ExitCode.failure
         }
+        if let ha = configuration.ha {
+            do {
+                _ = try HeartbeatKeyring.load(path: ha.keyFile)
+            } catch {
+                printError(error.description)
+                printError("\(config): 1 error (in the HA key file \(ha.keyFile))")
+                throw ExitCode.failure
+            }
+        }
+        print(configuration.summary(file: config))
     }
 }
