@@ -19,7 +19,8 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemConfig", "TandemBalancing", "TandemProxy", "TandemHealth", "TandemHA", "TandemNetlink", "TandemTLS",
+                "TandemConfig", "TandemBalancing", "TandemProxy", "TandemHealth", "TandemHA", "TandemNetlink",
+                "TandemControl", "TandemTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +80,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TandemControl",
+            dependencies: [
+                "TandemConfig", "TandemHA", "TandemNetlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "TandemControlTests",
+            dependencies: [
+                "TandemControl", "TandemHA",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,15 +1,18 @@
 import ArgumentParser
 import TandemConfig
+import TandemHA
 import TandemTLS
 
-/// `tandem check`: validates a configuration file and reports every problem with file, line and key.
+/// `tandem check`: validates a configuration file (and the HA key file it names) and reports every problem
+/// with file, line and key.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a configuration file.",
         discussion: """
             Prints every error as FILE:LINE: KEY: MESSAGE and exits 1, or prints a one-line summary
-            and exits 0.
+            and exits 0. With an `ha:` section the key file is checked too: it must exist, hold keys of
+            at least 32 bytes, and be readable by its owner only (mode 600).
 
             Example:
               tandem check --config /etc/tandem/tandem.yaml
@@ -30,6 +33,14 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode.failure
         }
         var failures = 0
+        if let ha = configuration.ha {
+            do {
+                _ = try HeartbeatKeyring.load(path: ha.keyFile)
+            } catch {
+                printError(error.description)
+                failures += 1
+            }
+        }
         for frontend in configuration.frontends {
             guard let tls = frontend.tls else { continue }
             for problem in TLSContext.validate(tls) {

@@ -4,16 +4,22 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import TandemConfig
+import TandemControl
 import TandemProxy
 
-/// `tandem run`: the daemon. It serves every frontend until SIGTERM or SIGINT, then drains.
+/// `tandem run`: the daemon. It serves every frontend, the admin socket and, with an `ha:` section, the
+/// heartbeat pair until SIGTERM or SIGINT; then it hands the VIPs over and drains.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the load balancer daemon.",
         discussion: """
-            Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish
-            (up to node.drain_timeout) and exits 0.
+            Serves until SIGTERM or SIGINT. Then an ACTIVE node releases its VIPs and tells its peer \
+            (which claims them at once), stops accepting, lets in-flight requests finish (up to \
+            node.drain_timeout) and exits 0.
+
+            With an `ha:` section the VIP helper (`tandem vip-helper`) must be running: the daemon waits \
+            up to 5 s for its socket, then exits 1.
 
             Example:
               tandem run --config /etc/tandem/tandem.yaml
@@ -44,24 +50,55 @@ struct RunCommand: AsyncParsableCommand {
         logger[metadataKey: "node"] = "\(configuration.node.name)"
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.node.threads)
-        let proxy = try ProxyServer(configuration: configuration, group: group, logger: logger)
+        let services: [any Service]
         do {
-            try await proxy.start()
+            services = try await startServices(configuration: configuration, group: group, logger: logger)
         } catch {
             printError("tandem: cannot start: \(error)")
             try? await group.shutdownGracefully()
             throw ExitCode.failure
         }
-        let services = ServiceGroup(
+        let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: proxy)],
+                services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
-        try await services.run()
+        try await serviceGroup.run()
         try await group.shutdownGracefully()
         logger.info("stopped")
+    }
+
+    /// Starts what can fail at start (listeners, key file, helper, admin socket) and returns the services in
+    /// start order: admin, proxy, then HA, so that shutdown hands the VIPs over before the proxy drains.
+    private func startServices(
+        configuration: TandemConfiguration,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) async throws -> [any Service] {
+        let proxy = try ProxyServer(configuration: configuration, group: group, logger: logger)
+        try await proxy.start()
+        var ha: HARuntime?
+        if let settings = configuration.ha {
+            ha = try await HARuntime.start(node: configuration.node, ha: settings, group: group, logger: logger)
+        }
+        var router = AdminRouter()
+        router.registerStatus(node: configuration.node.name, ha: ha)
+        let admin = AdminServer(
+            socketPath: configuration.node.adminSocketPath,
+            router: router,
+            group: group,
+            logger: logger
+        )
+        do {
+            try await admin.bind()
+        } catch {
+            // The data plane and the HA pair matter more than the admin API: serve without it.
+            logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
+            return [proxy] + (ha?.services ?? [])
+        }
+        return [admin, proxy] + (ha?.services ?? [])
     }
 }
 

@@ -20,7 +20,9 @@ grep -q '^1 [0-9a-f]\{64\}$' "$root/etc/tandem/ha.key" || fail "ha.key has no 32
 grep -q 'TANDEM_VIP_ALLOW="--allow 198.18.0.100/24@eth0"' "$root/etc/tandem/vip-helper.env" || fail "bad vip-helper.env: $(cat "$root/etc/tandem/vip-helper.env")"
 grep -q '^AmbientCapabilities=$' "$root/etc/systemd/system/tandem.service" || fail "tandem.service grants capabilities"
 grep -q '^User=tandem$' "$root/etc/systemd/system/tandem.service" || fail "tandem.service does not run as tandem"
-"$root/usr/local/bin/tandem" check --config "$root/etc/tandem/tandem.yaml" || fail "installed config does not pass tandem check"
+# The staged config names /etc/tandem/ha.key; point it at the staged key to check both together.
+sed "s|/etc/tandem/ha.key|$root/etc/tandem/ha.key|" "$root/etc/tandem/tandem.yaml" >"$root/check.yaml"
+"$root/usr/local/bin/tandem" check --config "$root/check.yaml" || fail "installed config and key do not pass tandem check"
 if command -v systemd-analyze >/dev/null 2>&1; then
     systemd-analyze verify "$root/etc/systemd/system/tandem.service" 2>&1 | grep -v 'not executable\|No such file\|Failed to\|Unit .* not found\|tandem-vip-helper' || true
 fi

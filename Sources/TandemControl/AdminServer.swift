@@ -1,0 +1,136 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's admin API: newline-delimited JSON requests on a Unix stream socket (`node.admin`, mode 0660),
+/// answered by an ``AdminRouter``.
+///
+/// A socket file left by a crashed daemon is replaced; a socket another live daemon still serves is not (start
+/// fails instead, so two daemons never share one admin path). The file is removed at shutdown. On graceful
+/// shutdown the server stops accepting and closes its connections.
+public final class AdminServer: Service, Sendable {
+    private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    private typealias Listener = NIOAsyncChannel<Connection, Never>
+
+    /// The socket path served.
+    public let socketPath: String
+    private let router: AdminRouter
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let listener = Mutex<(channel: Listener, inode: UInt64)?>(nil)
+
+    /// - Parameters:
+    ///   - socketPath: where to serve (`node.admin`).
+    ///   - router: the commands served.
+    ///   - group: the event loops for the socket.
+    public init(socketPath: String, router: AdminRouter, group: any EventLoopGroup, logger: Logger) {
+        self.socketPath = socketPath
+        self.router = router
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Binds the socket now (so the daemon can refuse to start with a clear error); ``run()`` binds if needed.
+    public func bind() async throws(AdminServerError) {
+        if listener.withLock({ $0 }) != nil { return }
+        try removeStaleSocket()
+        let channel: Listener
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 16)
+                .bind(unixDomainSocketPath: socketPath) { child in
+                    child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(AdminLineDecoder()))
+                        return try Connection(wrappingChannelSynchronously: child)
+                    }
+                }
+        } catch {
+            throw AdminServerError(socketPath: socketPath, message: "cannot listen: \(error)")
+        }
+        guard chmod(socketPath, 0o660) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? await channel.channel.close()
+            throw AdminServerError(socketPath: socketPath, message: "cannot set mode 0660: \(reason)")
+        }
+        var info = stat()
+        let inode = stat(socketPath, &info) == 0 ? UInt64(info.st_ino) : 0
+        listener.withLock { $0 = (channel, inode) }
+        logger.info("admin socket listening", metadata: ["socket": "\(socketPath)"])
+    }
+
+    /// Serves until graceful shutdown or cancellation, then closes the socket and removes its file.
+    public func run() async throws {
+        try await bind()
+        guard let (channel, inode) = listener.withLock({ $0 }) else { return }
+        defer { removeOwnSocket(inode: inode) }
+        let router = self.router
+        let logger = self.logger
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { connections in
+                do {
+                    try await channel.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            connections.addTask {
+                                await Self.serve(connection, router: router, logger: logger)
+                            }
+                        }
+                    }
+                } catch {
+                    if !Task.isCancelled { logger.error("admin socket failed: \(error)") }
+                }
+                connections.cancelAll()
+            }
+        }
+    }
+
+    /// Answers each request line of one connection in order until the client closes it.
+    private static func serve(_ connection: Connection, router: AdminRouter, logger: Logger) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await line in inbound {
+                    let response: AdminResponse
+                    do {
+                        let request = try AdminCodec.decodeRequest(line.readableBytesView)
+                        response = await router.respond(to: request)
+                    } catch {
+                        response = .failure("\(error)")
+                    }
+                    try await outbound.write(ByteBuffer(bytes: AdminCodec.encode(response)))
+                }
+            }
+        } catch {
+            logger.debug("admin connection closed: \(error)")
+        }
+    }
+
+    /// Removes a socket file nobody serves; refuses a live socket or a file that is not a socket.
+    private func removeStaleSocket() throws(AdminServerError) {
+        var info = stat()
+        guard lstat(socketPath, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw AdminServerError(socketPath: socketPath, message: "exists and is not a socket; remove it or change node.admin")
+        }
+        if AdminClient.isServing(socketPath: socketPath) {
+            throw AdminServerError(
+                socketPath: socketPath,
+                message: "another tandem daemon is serving this admin socket; stop it or change node.admin"
+            )
+        }
+        unlink(socketPath)
+    }
+
+    /// Removes the socket file if it is still the one this server created.
+    private func removeOwnSocket(inode: UInt64) {
+        var info = stat()
+        if stat(socketPath, &info) == 0, UInt64(info.st_ino) == inode {
+            unlink(socketPath)
+        }
+        listener.withLock { $0 = nil }
+    }
+}

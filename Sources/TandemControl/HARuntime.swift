@@ -1,0 +1,169 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TandemConfig
+import TandemHA
+import TandemNetlink
+
+/// The HA half of the daemon, built from the `ha:` section: the heartbeat service, the VIP controller (a client
+/// of the VIP helper) and one tracker per `track: - gateway:`.
+///
+/// ``start(node:ha:group:logger:)`` does everything that can fail with a configuration or environment error
+/// (key file, helper socket, heartbeat address) before any service runs, so the daemon refuses to start with a
+/// clear message instead of failing half-way. ``services`` go into the daemon's `ServiceGroup` after the proxy:
+/// shutdown runs in reverse, so on SIGTERM the node first releases its VIPs and sends a FAULT heartbeat (the
+/// peer claims at once), and only then does the proxy drain.
+public final class HARuntime: Sendable {
+    /// The heartbeat service (status, admin commands, track events).
+    public let heartbeat: HeartbeatService
+    /// The VIP controller and helper-connection watcher.
+    public let vipController: HelperVIPController
+    /// The gateway trackers.
+    public let gatewayTrackers: [GatewayTracker]
+    private let vips: [(address: String, interface: String)]
+
+    private init(
+        heartbeat: HeartbeatService,
+        vipController: HelperVIPController,
+        gatewayTrackers: [GatewayTracker],
+        vips: [(address: String, interface: String)]
+    ) {
+        self.heartbeat = heartbeat
+        self.vipController = vipController
+        self.gatewayTrackers = gatewayTrackers
+        self.vips = vips
+    }
+
+    /// Loads the key file, connects to the VIP helper (retrying for `helperWait`), binds the heartbeat socket.
+    /// - Throws: ``HAStartError`` naming the file, socket or address at fault.
+    public static func start(
+        node: NodeSettings,
+        ha: HASettings,
+        group: any EventLoopGroup,
+        logger: Logger,
+        helperWait: Duration = .seconds(5)
+    ) async throws(HAStartError) -> HARuntime {
+        let keyring: HeartbeatKeyring
+        do {
+            keyring = try HeartbeatKeyring.load(path: ha.keyFile)
+        } catch {
+            throw HAStartError(error.description)
+        }
+        let bindings = try ha.vips.map { settings throws(HAStartError) in
+            guard let vip = VIP(parsing: settings.address.description) else {
+                throw HAStartError("ha.vips: \(settings.address) is not a valid VIP")
+            }
+            return VIPBinding(vip: vip, interface: settings.interface)
+        }
+        let listen: SocketAddress
+        let peers: [SocketAddress]
+        do {
+            listen = try SocketAddress(ipAddress: ha.listen.host, port: ha.listen.port)
+            peers = try ha.peers.map { try SocketAddress(ipAddress: $0.host, port: $0.port) }
+        } catch {
+            throw HAStartError("ha.listen/ha.peers: \(error)")
+        }
+        let helperPath = ha.helperSocketPath
+        let connect: HelperVIPController.Connect = {
+            try await VIPHelperClient.connect(socketPath: helperPath, group: group)
+        }
+        let client = try await connectWithRetry(connect, path: helperPath, wait: helperWait, logger: logger)
+        let vipController = HelperVIPController(bindings: bindings, client: client, connect: connect, logger: logger)
+
+        var backendPenalty = 0
+        var gateways: [GatewayTrack] = []
+        for track in ha.track {
+            switch track {
+            case .gateway(let gateway): gateways.append(gateway)
+            case .backends(let penalty): backendPenalty = penalty
+            }
+        }
+        let machine = HeartbeatService.Machine.Configuration(
+            nodeName: node.name,
+            priority: ha.priority,
+            interval: ha.interval,
+            deadAfter: ha.deadAfter,
+            preempt: ha.preempt,
+            preemptDelay: ha.preemptDelay,
+            backendPenalty: backendPenalty
+        )
+        let heartbeat = HeartbeatService(
+            configuration: .init(machine: machine, listen: listen, peers: peers, keyring: keyring),
+            vipController: vipController,
+            group: group,
+            logger: logger
+        )
+        do {
+            try await heartbeat.bind()
+        } catch {
+            await client.close()
+            throw HAStartError("ha.listen \(ha.listen): cannot bind the heartbeat socket: \(error)")
+        }
+        vipController.onConnectionChange { [heartbeat] ok in
+            heartbeat.deliver(.track("vip-helper", ok: ok))
+        }
+        let trackers = gateways.map { gateway in
+            GatewayTracker(settings: gateway, logger: logger) { [heartbeat] name, ok in
+                heartbeat.deliver(.track(name, ok: ok))
+            }
+        }
+        logger.notice(
+            "HA started",
+            metadata: [
+                "listen": "\(ha.listen)", "peers": "\(ha.peers.map(\.description).joined(separator: ","))",
+                "interval": "\(ha.interval)", "dead_after": "\(ha.deadAfter)", "priority": "\(ha.priority)",
+                "keys": "\(keyring.keys.count)", "helper": "\(helperPath)",
+            ]
+        )
+        return HARuntime(
+            heartbeat: heartbeat,
+            vipController: vipController,
+            gatewayTrackers: trackers,
+            vips: ha.vips.map { ($0.address.description, $0.interface) }
+        )
+    }
+
+    /// The services in start order (helper watcher, trackers, heartbeat); shutdown runs in reverse, so the
+    /// heartbeat stops first (release, FAULT heartbeat) and the helper connection closes last.
+    public var services: [any Service] {
+        [vipController] + gatewayTrackers.map { $0 as any Service } + [HeartbeatLifecycle(heartbeat: heartbeat)]
+    }
+
+    /// The HA part of `tandem status`.
+    public func statusReport() -> HAStatusReport {
+        HAStatusReport(status: heartbeat.status(), vips: vips)
+    }
+
+    /// The seam for backend health: call with false when every local backend is down (the node's priority then
+    /// drops by the `track: - backends:` penalty), true when one is up again. Cheap and idempotent.
+    public func backendsHealthChanged(_ healthy: Bool) {
+        heartbeat.deliver(.backendsHealthy(healthy))
+    }
+
+    private static func connectWithRetry(
+        _ connect: HelperVIPController.Connect,
+        path: String,
+        wait: Duration,
+        logger: Logger
+    ) async throws(HAStartError) -> VIPHelperClient {
+        let deadline = ContinuousClock.now.advanced(by: wait)
+        var lastError = ""
+        var attempts = 0
+        while attempts < 1000 {
+            attempts += 1
+            do {
+                return try await connect()
+            } catch {
+                lastError = "\(error)"
+                if attempts == 1 { logger.info("waiting for the VIP helper at \(path)") }
+            }
+            if ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        throw HAStartError(
+            "ha.helper \(path): cannot connect to the VIP helper after \(attempts) attempts (\(lastError)); "
+                + "is `tandem vip-helper --socket \(path)` running, and may this user open the socket?"
+        )
+    }
+}

@@ -1,0 +1,155 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TandemHA
+import TandemNetlink
+
+/// The daemon's ``VIPController``: claims, releases and re-announces every configured VIP through the
+/// privileged helper (`tandem vip-helper`), logging each call's steps and their durations on one line.
+///
+/// As a `Service` it watches the helper connection. When the connection drops (the helper died or restarted)
+/// it reports `false` to its observer — the daemon turns that into the failing track `vip-helper`, so the node
+/// goes FAULT and its peer takes over — then reconnects every second; once back, it releases every VIP (a
+/// restarted helper does not know what its predecessor added) and reports `true`.
+public final class HelperVIPController: VIPController, Service, Sendable {
+    /// Opens a new helper connection.
+    public typealias Connect = @Sendable () async throws -> VIPHelperClient
+
+    /// The VIPs moved, in configuration order.
+    public let bindings: [VIPBinding]
+    private let connect: Connect
+    private let logger: Logger
+    private let client: Mutex<VIPHelperClient?>
+    private let observer = Mutex<(@Sendable (Bool) -> Void)?>(nil)
+    private let shuttingDown = Mutex(false)
+    private let losses: AsyncStream<Void>
+    private let lossContinuation: AsyncStream<Void>.Continuation
+
+    /// - Parameters:
+    ///   - bindings: every VIP and its interface.
+    ///   - client: the connection opened at start.
+    ///   - connect: how to reconnect after the connection drops.
+    public init(bindings: [VIPBinding], client: VIPHelperClient, connect: @escaping Connect, logger: Logger) {
+        self.bindings = bindings
+        self.connect = connect
+        self.logger = logger
+        self.client = Mutex(client)
+        (losses, lossContinuation) = AsyncStream.makeStream(of: Void.self)
+        watch(client)
+    }
+
+    /// Calls `observer` with false when the helper connection drops and true when it is back.
+    public func onConnectionChange(_ observer: @escaping @Sendable (Bool) -> Void) {
+        self.observer.withLock { $0 = observer }
+    }
+
+    public func claim() async throws {
+        try await forEachBinding("claimed") { client, binding in
+            try await client.claim(vip: binding.vip, interface: binding.interface)
+        }
+    }
+
+    public func release() async throws {
+        try await forEachBinding("released") { client, binding in
+            try await client.release(vip: binding.vip, interface: binding.interface)
+        }
+    }
+
+    public func reannounce() async throws {
+        try await forEachBinding("re-announced") { client, binding in
+            try await client.announce(vip: binding.vip, interface: binding.interface)
+        }
+    }
+
+    /// Reconnects after each connection loss until graceful shutdown; then closes the connection, which makes
+    /// the helper release anything this daemon still holds.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { [self] in
+            for await _ in losses {
+                if Task.isCancelled { return }
+                observer.withLock { $0 }?(false)
+                logger.error("lost the connection to the VIP helper; FAULT until it is back")
+                await reconnect()
+            }
+        }
+        shuttingDown.withLock { $0 = true }
+        lossContinuation.finish()
+        await client.withLock { $0 }?.close()
+    }
+
+    private func reconnect() async {
+        var attempt = 0
+        while !Task.isCancelled {
+            attempt += 1
+            do {
+                let fresh = try await connect()
+                client.withLock { $0 = fresh }
+                watch(fresh)
+                logger.notice("reconnected to the VIP helper", metadata: ["attempt": "\(attempt)"])
+                try? await release()
+                observer.withLock { $0 }?(true)
+                return
+            } catch {
+                if attempt == 1 || attempt.isMultiple(of: 30) {
+                    logger.warning("cannot reach the VIP helper yet: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func watch(_ client: VIPHelperClient) {
+        client.closeFuture.whenComplete { [self] _ in
+            let expected = shuttingDown.withLock { $0 }
+            self.client.withLock { current in
+                if current === client { current = nil }
+            }
+            if !expected { lossContinuation.yield() }
+        }
+    }
+
+    /// Runs `call` for every binding (all of them even if one fails), logs one line per VIP, and throws a
+    /// summary of the failures.
+    private func forEachBinding(
+        _ verb: String,
+        _ call: (VIPHelperClient, VIPBinding) async throws -> ClaimReport
+    ) async throws {
+        guard let client = client.withLock({ $0 }) else {
+            throw HelperVIPControllerError(failures: ["no connection to the VIP helper"])
+        }
+        var failures: [String] = []
+        for binding in bindings {
+            let started = ContinuousClock.now
+            do {
+                let report = try await call(client, binding)
+                let total = HAStatusReport.milliseconds(started.duration(to: .now))
+                logger.notice(
+                    "\(verb) \(binding) in \(Self.format(total)) ms (\(Self.describe(report.steps)))"
+                )
+            } catch {
+                logger.error("\(verb) \(binding) failed: \(error)")
+                failures.append("\(binding): \(error)")
+            }
+        }
+        if !failures.isEmpty { throw HelperVIPControllerError(failures: failures) }
+    }
+
+    /// `interface-lookup 0.012 ms, netlink-add 0.402 ms added, garp 0.051 ms (3 over 200 ms)`.
+    static func describe(_ steps: [VIPHelperStep]) -> String {
+        steps.map { step in
+            var text = "\(step.step) \(format(step.ms)) ms"
+            if let result = step.result { text += " \(result)" }
+            if let count = step.count, let planned = step.plannedMs {
+                text += " (\(count) over \(format(planned)) ms)"
+            }
+            return text
+        }.joined(separator: ", ")
+    }
+
+    /// Milliseconds with three decimals.
+    static func format(_ milliseconds: Double) -> String {
+        let thousandths = Int((milliseconds * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Two real `tandem run` processes (each with its own `tandem vip-helper`) in network namespaces on one
+# bridge: exactly one holds the VIP, both statuses agree, a client reaches the backend through the VIP;
+# SIGKILL of the ACTIVE's daemon → its helper releases the VIP and the standby holds it within
+# interval × dead_after + 100 ms of the killed node's last heartbeat (tcpdump on the standby for the last
+# heartbeat, `ip monitor` for the address; both kernel timestamps on the standby's side).
+#
+# HA_MEASURE=1: instead, kill the ACTIVE 10 times for interval 50ms and 100ms (dead_after 3, preempt off)
+# and print the median takeover of each.
+#
+# Usage: ha-failover.sh PATH/TO/tandem      (root; iproute2, tcpdump, python3, curl)
+# Addresses: 198.18.0.0/24 only (switch .1, lb-a .11, lb-b .12, backend .21, client .31, VIP .100).
+set -uo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+tandem=$(readlink -f "$1")
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
+for command in ip tcpdump python3 curl; do
+    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
+done
+
+tag="t5$$"
+ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
+dir=$(mktemp -d)
+declare -A pid_of=()      # role → pid (helper-a, daemon-a, ...)
+other_pids=()             # backend, monitors
+started=$(date +%s%N)
+
+cleanup() {
+    local pid
+    for pid in "${pid_of[@]}" "${other_pids[@]}"; do
+        [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null
+    done
+    for pid in "${pid_of[@]}" "${other_pids[@]}"; do
+        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null
+    done
+    for ns in "$ns_cl" "$ns_be" "$ns_b" "$ns_a" "$ns_sw"; do
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+fail() {
+    echo "FAIL: $*"
+    for f in "$dir"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; tail -n 30 "$f"; }; done
+    exit 1
+}
+elapsed_ms() { echo $((($(date +%s%N) - started) / 1000000)); }
+
+# --- the lab -----------------------------------------------------------------------------------------
+make_lab() {
+    local ns host
+    for ns in "$ns_sw" "$ns_a" "$ns_b" "$ns_be" "$ns_cl"; do
+        ip netns add "$ns" || fail "ip netns add $ns"
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$ns_sw" link add br0 type bridge
+    ip -n "$ns_sw" addr add 198.18.0.1/24 dev br0
+    ip -n "$ns_sw" link set br0 up
+    for host in a:11 b:12 be:21 cl:31; do
+        local name=${host%%:*} octet=${host#*:}
+        local target="$tag-$name"
+        ip link add "p-$name" netns "$ns_sw" type veth peer name eth0 netns "$target" || fail "veth $name"
+        ip -n "$ns_sw" link set "p-$name" master br0 up
+        ip -n "$target" addr add "198.18.0.$octet/24" dev eth0
+        ip -n "$target" link set eth0 up
+    done
+    mkdir -p "$dir/www"
+    echo "hello from the backend" >"$dir/www/index.html"
+    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
+        >"$dir/backend.log" 2>&1 &
+    other_pids+=($!)
+}
+
+# write_config NODE PRIORITY OWN PEER INTERVAL
+write_config() {
+    local node=$1 priority=$2 own=$3 peer=$4 interval=$5
+    cat >"$dir/$node.yaml" <<YAML
+node:
+  name: $node
+  admin: $dir/$node.admin
+  threads: 1
+  drain_timeout: 1s
+ha:
+  listen: 198.18.0.$own:7946
+  peers: [198.18.0.$peer:7946]
+  key_file: $dir/ha.key
+  interval: $interval
+  dead_after: 3
+  priority: $priority
+  preempt: false
+  helper: $dir/$node.vip.sock
+  track:
+    - gateway: 198.18.0.1
+      interval: 200ms
+      timeout: 100ms
+  vips:
+    - address: 198.18.0.100/24
+      interface: eth0
+frontends:
+  - name: web
+    bind: 198.18.0.100:80
+    backend: app
+backends:
+  - name: app
+    servers: [{ name: be1, address: 198.18.0.21:8080 }]
+YAML
+}
+
+# start_helper NODE NS
+start_helper() {
+    local node=$1 ns=$2
+    ip netns exec "$ns" "$tandem" vip-helper --socket "$dir/$node.vip.sock" --allow 198.18.0.100/24@eth0 \
+        --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &
+    pid_of[helper-$node]=$!
+}
+
+# start_daemon NODE NS
+start_daemon() {
+    local node=$1 ns=$2
+    ip netns exec "$ns" "$tandem" run --config "$dir/$node.yaml" >>"$dir/daemon-$node.log" 2>&1 &
+    pid_of[daemon-$node]=$!
+}
+
+# holders — prints the nodes whose eth0 has the VIP, space separated.
+holders() {
+    local out=()
+    ip -n "$ns_a" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-a)
+    ip -n "$ns_b" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-b)
+    echo "${out[*]}"
+}
+
+# status_field NODE EXPR — a python expression over the status JSON `s`.
+status_field() {
+    "$tandem" status --json --admin "$dir/$1.admin" 2>/dev/null |
+        python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
+}
+
+# wait_until SECONDS COMMAND... — polls every 20 ms.
+wait_until() {
+    local limit=$1 i; shift
+    for ((i = 0; i < limit * 50; i++)); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+one_holder() { local h; h=$(holders); [[ -n "$h" && "$h" != *" "* ]]; }
+holder_is() { [[ $(holders) == "$1" ]]; }
+state_is() { [[ $(status_field "$1" 's["ha"]["state"]') == "$2" ]]; }
+
+# measure_takeover ACTIVE STANDBY — SIGKILLs ACTIVE's daemon; sets `takeover` to the ms from its last
+# heartbeat (as captured on the standby) to the VIP's arrival on the standby's eth0. Runs in this shell
+# (not in $(...)): it waits for its own children and updates pid_of.
+measure_takeover() {
+    local active=$1 standby=$2 ns_standby active_ip
+    if [[ $standby == lb-b ]]; then ns_standby=$ns_b active_ip=198.18.0.11; else ns_standby=$ns_a active_ip=198.18.0.12; fi
+    : >"$dir/hb.txt"; : >"$dir/mon.txt"
+    ip netns exec "$ns_standby" tcpdump -i eth0 -n -tt -l -U "udp and src host $active_ip and dst port 7946" \
+        >"$dir/hb.txt" 2>"$dir/tcpdump.log" &
+    local tcpdump_pid=$!
+    ip -n "$ns_standby" -ts monitor address >"$dir/mon.txt" 2>/dev/null &
+    local monitor_pid=$!
+    other_pids+=("$tcpdump_pid" "$monitor_pid")
+    wait_until 5 grep -q 'listening on' "$dir/tcpdump.log" || fail "tcpdump did not start"
+    wait_until 2 test -s "$dir/hb.txt" || fail "no heartbeat from $active seen by $standby"
+    kill -9 "${pid_of[daemon-$active]}"
+    wait "${pid_of[daemon-$active]}" 2>/dev/null
+    pid_of[daemon-$active]=""
+    wait_until 5 holder_is "$standby" || fail "$standby did not take the VIP over (holders: $(holders))"
+    sleep 0.05
+    kill "$tcpdump_pid" "$monitor_pid" 2>/dev/null
+    wait "$tcpdump_pid" "$monitor_pid" 2>/dev/null
+    takeover=$(python3 - "$dir/hb.txt" "$dir/mon.txt" <<'PY'
+import sys, datetime, re
+beats = [float(line.split()[0]) for line in open(sys.argv[1]) if line.strip() and line[0].isdigit()]
+added = None
+for line in open(sys.argv[2]):
+    m = re.match(r"\[(\S+)\]\s*(?:\d+:\s*)?\S+\s+inet 198\.18\.0\.100/", line)
+    if m and not line.split("]", 1)[1].lstrip().startswith("Deleted"):
+        added = datetime.datetime.fromisoformat(m.group(1)).timestamp()
+        break
+if added is None or not beats:
+    print("error: no VIP event or no heartbeat captured", file=sys.stderr); sys.exit(1)
+last = max(b for b in beats if b <= added) if any(b <= added for b in beats) else None
+if last is None:
+    print("error: no heartbeat before the VIP arrived", file=sys.stderr); sys.exit(1)
+print(f"{(added - last) * 1000:.1f}")
+PY
+) || fail "takeover not measured"
+}
+
+# --- the run -----------------------------------------------------------------------------------------
+make_lab
+umask 077
+printf '# test key\n1 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$dir/ha.key"
+umask 022
+wait_for_backend() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
+wait_until 10 wait_for_backend || fail "the backend did not start"
+
+# A world-readable key is refused by `tandem check` and `tandem run`, naming the file.
+write_config lb-a 150 11 12 50ms
+cp "$dir/ha.key" "$dir/open.key"; chmod 644 "$dir/open.key"
+sed "s|$dir/ha.key|$dir/open.key|" "$dir/lb-a.yaml" >"$dir/open.yaml"
+out=$("$tandem" check --config "$dir/open.yaml" 2>&1); status=$?
+[[ $status -eq 1 && "$out" == *"$dir/open.key"*"chmod 600"* ]] || fail "check accepted a mode 644 key ($status): $out"
+out=$(ip netns exec "$ns_a" "$tandem" run --config "$dir/open.yaml" 2>&1); status=$?
+[[ $status -eq 1 && "$out" == *"$dir/open.key"* ]] || fail "run accepted a mode 644 key ($status): $out"
+"$tandem" check --config "$dir/lb-a.yaml" >/dev/null || fail "check refused a good config"
+
+# `tandem status` without a daemon: exit 1 and a clear message.
+out=$("$tandem" status --admin "$dir/nobody.admin" 2>&1); status=$?
+[[ $status -eq 1 && "$out" == *"no tandem daemon is running"* ]] || fail "status without daemon ($status): $out"
+
+run_pair() {
+    local interval=$1
+    write_config lb-a 150 11 12 "$interval"
+    write_config lb-b 100 12 11 "$interval"
+    start_helper lb-a "$ns_a"; start_helper lb-b "$ns_b"
+    start_daemon lb-a "$ns_a"; start_daemon lb-b "$ns_b"
+    wait_until 10 one_holder || fail "no single VIP holder after start (holders: '$(holders)')"
+    wait_until 5 state_is lb-b STANDBY || fail "lb-b is not STANDBY"
+    wait_until 5 state_is lb-a ACTIVE || fail "lb-a is not ACTIVE"
+}
+
+stop_pair() {
+    local role
+    for role in daemon-lb-a daemon-lb-b helper-lb-a helper-lb-b; do
+        [[ -n "${pid_of[$role]:-}" ]] && { kill -9 "${pid_of[$role]}" 2>/dev/null; wait "${pid_of[$role]}" 2>/dev/null; }
+        pid_of[$role]=""
+    done
+}
+
+if [[ -n "${HA_MEASURE:-}" ]]; then
+    for interval in 50ms 100ms; do
+        run_pair "$interval"
+        samples=()
+        active=lb-a standby=lb-b
+        for round in $(seq 1 10); do
+            measure_takeover "$active" "$standby"
+            sample=$takeover
+            samples+=("$sample")
+            echo "interval $interval round $round: $active killed, $standby took over ${sample} ms after the last heartbeat"
+            ns_active=$ns_a; [[ $active == lb-b ]] && ns_active=$ns_b
+            start_daemon "$active" "$ns_active"
+            wait_until 5 state_is "$active" STANDBY || fail "$active did not come back as STANDBY"
+            tmp=$active; active=$standby; standby=$tmp
+        done
+        median=$(printf '%s\n' "${samples[@]}" | sort -n | python3 -c 'import sys,statistics; print(statistics.median(float(l) for l in sys.stdin))')
+        echo "interval $interval dead_after 3: median takeover ${median} ms over 10 kills (samples: ${samples[*]})"
+        stop_pair
+    done
+    echo "ok ($(elapsed_ms) ms)"
+    exit 0
+fi
+
+run_pair 50ms
+[[ $(holders) == lb-a ]] || fail "lb-a (priority 150) should hold the VIP, holders: $(holders)"
+agree=$(python3 - "$("$tandem" status --json --admin "$dir/lb-a.admin")" "$("$tandem" status --json --config "$dir/lb-b.yaml")" <<'PY'
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+ok = (a["ha"]["state"] == "ACTIVE" and b["ha"]["state"] == "STANDBY"
+      and a["ha"]["peer"]["name"] == "lb-b" and b["ha"]["peer"]["name"] == "lb-a"
+      and a["ha"]["peer"]["state"] == "STANDBY" and b["ha"]["peer"]["state"] == "ACTIVE"
+      and [v["holder"] for v in a["ha"]["vips"]] == ["lb-a"] == [v["holder"] for v in b["ha"]["vips"]]
+      and sum(a["ha"]["rejected"].values()) == 0 and a["ha"]["accepted"] > 0)
+print("yes" if ok else "no: %s / %s" % (a["ha"], b["ha"]))
+PY
+)
+[[ $agree == yes ]] || fail "statuses disagree: $agree"
+"$tandem" status --admin "$dir/lb-b.admin" | grep -q '^vip .*held by lb-a$' || fail "human status of lb-b"
+
+body=$(ip netns exec "$ns_cl" curl -s -m 2 http://198.18.0.100/) || fail "curl through the VIP failed"
+[[ $body == "hello from the backend" ]] || fail "unexpected body through the VIP: $body"
+
+measure_takeover lb-a lb-b
+echo "takeover: ${takeover} ms after lb-a's last heartbeat (limit 250 ms)"
+python3 -c "import sys; sys.exit(0 if float('$takeover') <= 250 else 1)" || fail "takeover took ${takeover} ms"
+[[ $(holders) == lb-b ]] || fail "after the kill exactly lb-b should hold the VIP, holders: $(holders)"
+wait_until 5 state_is lb-b ACTIVE || fail "lb-b does not report ACTIVE"
+body=$(ip netns exec "$ns_cl" curl -s -m 2 http://198.18.0.100/) || fail "curl through the VIP after failover failed"
+[[ $body == "hello from the backend" ]] || fail "unexpected body after failover: $body"
+
+# The old ACTIVE comes back: it stays STANDBY (preempt off), and still only lb-b holds the VIP.
+start_daemon lb-a "$ns_a"
+wait_until 5 state_is lb-a STANDBY || fail "lb-a did not come back as STANDBY"
+[[ $(holders) == lb-b ]] || fail "after lb-a's return, holders: $(holders)"
+
+# SIGTERM on the ACTIVE hands over at once (release + FAULT heartbeat), then the daemon exits 0.
+kill -TERM "${pid_of[daemon-lb-b]}"
+wait_until 2 holder_is lb-a || fail "lb-a did not claim after lb-b's SIGTERM (holders: $(holders))"
+wait "${pid_of[daemon-lb-b]}"; status=$?; pid_of[daemon-lb-b]=""
+[[ $status -eq 0 ]] || fail "lb-b exited $status after SIGTERM"
+echo "ok ($(elapsed_ms) ms)"
