@@ -80,8 +80,21 @@ struct RunCommand: AsyncParsableCommand {
         let proxy = try ProxyServer(configuration: configuration, group: group, logger: logger)
         try await proxy.start()
         var ha: HARuntime?
+        var trackers: [any Service] = []
         if let settings = configuration.ha {
-            ha = try await HARuntime.start(node: configuration.node, ha: settings, group: group, logger: logger)
+            let runtime = try await HARuntime.start(node: configuration.node, ha: settings, group: group, logger: logger)
+            ha = runtime
+            if settings.track.contains(where: { if case .backends = $0 { true } else { false } }) {
+                trackers.append(
+                    BackendHealthTracker(
+                        interval: settings.interval,
+                        isHealthy: {
+                            proxy.serverStatuses().contains { $0.health == .up && $0.admin != .disabled && !$0.isEjected }
+                        },
+                        report: { runtime.backendsHealthChanged($0) }
+                    )
+                )
+            }
         }
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
@@ -96,9 +109,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // The data plane and the HA pair matter more than the admin API: serve without it.
             logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
-            return [proxy] + (ha?.services ?? [])
+            return [proxy] + (ha?.services ?? []) + trackers
         }
-        return [admin, proxy] + (ha?.services ?? [])
+        return [admin, proxy] + (ha?.services ?? []) + trackers
     }
 }
 
