@@ -26,7 +26,9 @@ public struct AdminClient: Sendable {
         let bytes = AdminCodec.encode(request)
         var written = 0
         while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[written...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw error(.failed, "sending the request", errno: errno) }
             written += count
@@ -37,11 +39,19 @@ public struct AdminClient: Sendable {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                throw AdminClientError(code: .timeout, socketPath: socketPath, message: "the daemon did not answer in time")
+                throw AdminClientError(
+                    code: .timeout,
+                    socketPath: socketPath,
+                    message: "the daemon did not answer in time"
+                )
             }
             guard count >= 0 else { throw error(.failed, "reading the response", errno: errno) }
             guard count > 0 else {
-                throw AdminClientError(code: .failed, socketPath: socketPath, message: "the daemon closed the connection without answering")
+                throw AdminClientError(
+                    code: .failed,
+                    socketPath: socketPath,
+                    message: "the daemon closed the connection without answering"
+                )
             }
             if let newline = chunk[0..<count].firstIndex(of: UInt8(ascii: "\n")) {
                 line += chunk[0..<newline]
@@ -78,7 +88,11 @@ public struct AdminClient: Sendable {
         let path = Array(socketPath.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard path.count < capacity else {
-            throw AdminClientError(code: .failed, socketPath: socketPath, message: "the path is longer than \(capacity - 1) bytes")
+            throw AdminClientError(
+                code: .failed,
+                socketPath: socketPath,
+                message: "the path is longer than \(capacity - 1) bytes"
+            )
         }
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             buffer.copyBytes(from: path)

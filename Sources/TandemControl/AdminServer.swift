@@ -64,27 +64,39 @@ public final class AdminServer: Service, Sendable {
         logger.info("admin socket listening", metadata: ["socket": "\(socketPath)"])
     }
 
-    /// Serves until graceful shutdown or cancellation, then closes the socket and removes its file.
+    /// Serves until graceful shutdown or cancellation, then closes the socket, every connection, and removes
+    /// the socket file. Shutdown closes the channels explicitly, so it never depends on a pending read noticing
+    /// cancellation.
     public func run() async throws {
         try await bind()
         guard let (channel, inode) = listener.withLock({ $0 }) else { return }
         defer { removeOwnSocket(inode: inode) }
         let router = self.router
         let logger = self.logger
-        await cancelWhenGracefulShutdown {
+        let open = OpenConnections()
+        await withTaskCancellationOrGracefulShutdownHandler {
             await withDiscardingTaskGroup { connections in
                 do {
                     try await channel.executeThenClose { inbound in
                         for try await connection in inbound {
+                            guard open.insert(connection.channel) else {
+                                try? await connection.channel.close()
+                                continue
+                            }
                             connections.addTask {
                                 await Self.serve(connection, router: router, logger: logger)
+                                open.remove(connection.channel)
                             }
                         }
                     }
                 } catch {
-                    if !Task.isCancelled { logger.error("admin socket failed: \(error)") }
+                    if !open.isClosed { logger.error("admin socket failed: \(error)") }
                 }
-                connections.cancelAll()
+            }
+        } onCancelOrGracefulShutdown: {
+            channel.channel.close(promise: nil)
+            for connection in open.closeAll() {
+                connection.close(promise: nil)
             }
         }
     }
@@ -114,7 +126,10 @@ public final class AdminServer: Service, Sendable {
         var info = stat()
         guard lstat(socketPath, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFSOCK else {
-            throw AdminServerError(socketPath: socketPath, message: "exists and is not a socket; remove it or change node.admin")
+            throw AdminServerError(
+                socketPath: socketPath,
+                message: "exists and is not a socket; remove it or change node.admin"
+            )
         }
         if AdminClient.isServing(socketPath: socketPath) {
             throw AdminServerError(

@@ -30,7 +30,11 @@ public enum GatewayProbe {
     /// An ICMP echo over a datagram socket; nil when such a socket is not allowed here.
     static func icmpEcho(address: String, isIPv6: Bool, timeout: Duration, sequence: UInt16) -> Bool? {
         let family = isIPv6 ? AF_INET6 : AF_INET
-        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP))
+        let descriptor = socket(
+            family,
+            Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            isIPv6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
+        )
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         let request: UInt8 = isIPv6 ? 128 : 8
@@ -47,7 +51,9 @@ public enum GatewayProbe {
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero, wait(descriptor, events: Int16(POLLIN), for: remaining) else { return false }
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            let count = buffer.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+            }
             if count >= 8, buffer[0] == reply, buffer[6] == UInt8(sequence >> 8), buffer[7] == UInt8(sequence & 0xFF) {
                 return true
             }
@@ -95,7 +101,9 @@ public enum GatewayProbe {
             storage.sin6_port = port.bigEndian
             inet_pton(AF_INET6, address, &storage.sin6_addr)
             return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         }
         var storage = sockaddr_in()

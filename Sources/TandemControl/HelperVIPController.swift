@@ -64,22 +64,23 @@ public final class HelperVIPController: VIPController, Service, Sendable {
     /// Reconnects after each connection loss until graceful shutdown; then closes the connection, which makes
     /// the helper release anything this daemon still holds.
     public func run() async throws {
-        await cancelWhenGracefulShutdown { [self] in
+        await withTaskCancellationOrGracefulShutdownHandler {
             for await _ in losses {
-                if Task.isCancelled { return }
+                if shuttingDown.withLock({ $0 }) { break }
                 observer.withLock { $0 }?(false)
                 logger.error("lost the connection to the VIP helper; FAULT until it is back")
                 await reconnect()
             }
+        } onCancelOrGracefulShutdown: { [self] in
+            shuttingDown.withLock { $0 = true }
+            lossContinuation.finish()
         }
-        shuttingDown.withLock { $0 = true }
-        lossContinuation.finish()
         await client.withLock { $0 }?.close()
     }
 
     private func reconnect() async {
         var attempt = 0
-        while !Task.isCancelled {
+        while !shuttingDown.withLock({ $0 }) {
             attempt += 1
             do {
                 let fresh = try await connect()
@@ -93,7 +94,7 @@ public final class HelperVIPController: VIPController, Service, Sendable {
                 if attempt == 1 || attempt.isMultiple(of: 30) {
                     logger.warning("cannot reach the VIP helper yet: \(error)")
                 }
-                try? await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: .seconds(1))  // ends early when the task is cancelled
             }
         }
     }

@@ -43,7 +43,9 @@ extension NodeStatusReport {
             heartbeats += " (" + nonzero.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         }
         lines.append(("heartbeats", heartbeats))
-        lines.append(("tracks", ha.failingTracks.isEmpty ? "all ok" : "failing: " + ha.failingTracks.joined(separator: ", ")))
+        lines.append(
+            ("tracks", ha.failingTracks.isEmpty ? "all ok" : "failing: " + ha.failingTracks.joined(separator: ", "))
+        )
         if ha.vipFailures > 0 {
             lines.append(("vip errors", "\(ha.vipFailures) VIP helper calls failed (see the log)"))
         }

@@ -30,7 +30,10 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
     var admin: String?
 
-    @Option(name: .long, help: ArgumentHelp("A configuration file whose node.admin names the socket.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A configuration file whose node.admin names the socket.", valueName: "file")
+    )
     var config: String?
 
     func run() throws {

@@ -24,7 +24,9 @@ import Testing
         let response = AdminResponse(ok: true, status: StatusFixtures.active)
         let line = AdminCodec.encode(response)
         let text = String(decoding: line, as: UTF8.self)
-        for field in ["\"lastHeardMs\"", "\"rttMedianMs\"", "\"rttP99Ms\"", "\"holder\":\"lb-a\"", "\"state\":\"ACTIVE\""] {
+        for field in [
+            "\"lastHeardMs\"", "\"rttMedianMs\"", "\"rttP99Ms\"", "\"holder\":\"lb-a\"", "\"state\":\"ACTIVE\"",
+        ] {
             #expect(text.contains(field), "missing \(field) in \(text)")
         }
         #expect(try AdminCodec.decodeResponse(line.dropLast()) == response)

@@ -22,7 +22,8 @@ import Glibc
             sequence: 7
         )
         #expect(reachable)
-        let icmpAllowed = GatewayProbe.icmpEcho(address: "127.0.0.1", isIPv6: false, timeout: .milliseconds(500), sequence: 8) != nil
+        let icmpAllowed =
+            GatewayProbe.icmpEcho(address: "127.0.0.1", isIPv6: false, timeout: .milliseconds(500), sequence: 8) != nil
         #expect(method == (icmpAllowed ? .icmp : .tcp))
     }
 }

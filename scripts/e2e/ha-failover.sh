@@ -155,14 +155,14 @@ state_is() { [[ $(status_field "$1" 's["ha"]["state"]') == "$2" ]]; }
 measure_takeover() {
     local active=$1 standby=$2 ns_standby active_ip
     if [[ $standby == lb-b ]]; then ns_standby=$ns_b active_ip=198.18.0.11; else ns_standby=$ns_a active_ip=198.18.0.12; fi
-    : >"$dir/hb.txt"; : >"$dir/mon.txt"
+    : >"$dir/hb.txt"; : >"$dir/mon.txt"; : >"$dir/tcpdump.log"
     ip netns exec "$ns_standby" tcpdump -i eth0 -n -tt -l -U "udp and src host $active_ip and dst port 7946" \
         >"$dir/hb.txt" 2>"$dir/tcpdump.log" &
     local tcpdump_pid=$!
     ip -n "$ns_standby" -ts monitor address >"$dir/mon.txt" 2>/dev/null &
     local monitor_pid=$!
     other_pids+=("$tcpdump_pid" "$monitor_pid")
-    wait_until 5 grep -q 'listening on' "$dir/tcpdump.log" || fail "tcpdump did not start"
+    wait_until 5 grep -qs "listening on" "$dir/tcpdump.log" || fail "tcpdump did not start"
     wait_until 2 test -s "$dir/hb.txt" || fail "no heartbeat from $active seen by $standby"
     kill -9 "${pid_of[daemon-$active]}"
     wait "${pid_of[daemon-$active]}" 2>/dev/null
@@ -241,6 +241,8 @@ if [[ -n "${HA_MEASURE:-}" ]]; then
             sample=$takeover
             samples+=("$sample")
             echo "interval $interval round $round: $active killed, $standby took over ${sample} ms after the last heartbeat"
+            limit=$(( ${interval%ms} * 3 + 100 ))
+            python3 -c "import sys; sys.exit(0 if $sample <= $limit else 1)" || fail "takeover $sample ms > $limit ms"
             ns_active=$ns_a; [[ $active == lb-b ]] && ns_active=$ns_b
             start_daemon "$active" "$ns_active"
             wait_until 5 state_is "$active" STANDBY || fail "$active did not come back as STANDBY"
@@ -263,7 +265,8 @@ ok = (a["ha"]["state"] == "ACTIVE" and b["ha"]["state"] == "STANDBY"
       and a["ha"]["peer"]["name"] == "lb-b" and b["ha"]["peer"]["name"] == "lb-a"
       and a["ha"]["peer"]["state"] == "STANDBY" and b["ha"]["peer"]["state"] == "ACTIVE"
       and [v["holder"] for v in a["ha"]["vips"]] == ["lb-a"] == [v["holder"] for v in b["ha"]["vips"]]
-      and sum(a["ha"]["rejected"].values()) == 0 and a["ha"]["accepted"] > 0)
+      and sum(a["ha"]["rejected"].values()) == 0 and a["ha"]["accepted"] > 0
+      and a["ha"]["failingTracks"] == [] == b["ha"]["failingTracks"])
 print("yes" if ok else "no: %s / %s" % (a["ha"], b["ha"]))
 PY
 )
@@ -291,4 +294,19 @@ kill -TERM "${pid_of[daemon-lb-b]}"
 wait_until 2 holder_is lb-a || fail "lb-a did not claim after lb-b's SIGTERM (holders: $(holders))"
 wait "${pid_of[daemon-lb-b]}"; status=$?; pid_of[daemon-lb-b]=""
 [[ $status -eq 0 ]] || fail "lb-b exited $status after SIGTERM"
+
+# The gateway (the switch's 198.18.0.1) goes away: the ACTIVE goes FAULT and releases the VIP; when the
+# gateway is back it claims again (its peer is down).
+ip -n "$ns_sw" addr del 198.18.0.1/24 dev br0
+wait_until 5 state_is lb-a FAULT || fail "lb-a did not go FAULT without its gateway"
+[[ $(status_field lb-a 's["ha"]["failingTracks"]') == "['gateway:198.18.0.1']" ]] || fail "failing track not shown"
+wait_until 2 holder_is "" || fail "lb-a in FAULT still holds the VIP"
+ip -n "$ns_sw" addr add 198.18.0.1/24 dev br0
+wait_until 10 holder_is lb-a || fail "lb-a did not claim again after the gateway came back"
+
+# Without its helper the daemon waits a few seconds, then exits 1 naming the socket.
+sed "s|$dir/lb-b.vip.sock|$dir/missing.sock|; s|$dir/lb-b.admin|$dir/other.admin|" "$dir/lb-b.yaml" >"$dir/nohelper.yaml"
+out=$(ip netns exec "$ns_b" timeout 20 "$tandem" run --config "$dir/nohelper.yaml" 2>&1); status=$?
+[[ $status -eq 1 && "$out" == *"$dir/missing.sock"*"cannot connect to the VIP helper"* ]] ||
+    fail "run without a helper ($status): $out"
 echo "ok ($(elapsed_ms) ms)"
