@@ -61,7 +61,7 @@ public struct HeartbeatKeyring: Sendable, Hashable {
                     file: file,
                     line: lineNumber,
                     "key \(id) is \(secret.count) bytes; at least \(HeartbeatKey.minimumLength) are required "
-                        + "(generate one with `tandem ha-keygen`)"
+                        + "(a new key line: 1 followed by the output of `openssl rand -hex 32`)"
                 )
             }
             keys.append(key)
