@@ -96,6 +96,9 @@ struct RunCommand: AsyncParsableCommand {
                 )
             }
         }
+        // SIGHUP reloads; each feature appends what it reloads (TLS certificates, the heartbeat log).
+        let reloadActions: [HangupReloader.Action] = []
+        let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
         let admin = AdminServer(
@@ -109,9 +112,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // The data plane and the HA pair matter more than the admin API: serve without it.
             logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
-            return [proxy] + (ha?.services ?? []) + trackers
+            return [reloader, proxy] + (ha?.services ?? []) + trackers
         }
-        return [admin, proxy] + (ha?.services ?? []) + trackers
+        return [reloader, admin, proxy] + (ha?.services ?? []) + trackers
     }
 }
 

@@ -50,6 +50,13 @@ wait_for_port 127.0.0.1 "$lb" || { cat "$dir/tandem.log"; fail "tandem did not l
 body=$(curl -s -m 5 "http://127.0.0.1:$lb/") || fail "request failed"
 [[ "$body" == "hello from be1" ]] || fail "unexpected body: $body"
 
+# SIGHUP reloads (logrotate, systemctl reload); it never stops the daemon.
+kill -HUP "$tpid"
+for _ in $(seq 50); do grep -q "SIGHUP" "$dir/tandem.log" && break; sleep 0.1; done
+grep -q "SIGHUP" "$dir/tandem.log" || fail "no SIGHUP log line"
+kill -0 "$tpid" 2>/dev/null || fail "SIGHUP killed the daemon"
+body=$(curl -s -m 5 "http://127.0.0.1:$lb/") || fail "request after SIGHUP failed"
+
 curl -s -m 10 -o "$dir/slow.out" -w '%{http_code}' "http://127.0.0.1:$lb/slow" >"$dir/slow.code" & cpid=$!
 sleep 0.3
 kill -TERM "$tpid"
