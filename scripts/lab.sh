@@ -43,8 +43,9 @@ lab_up() {
         name=$(ns "$host")
         ip netns list | grep -qw "$name" || ip netns add "$name"
         if ! ip -n "$name" link show eth0 >/dev/null 2>&1; then
-            ip link add "v-$host" type veth peer name eth0 netns "$name"
-            ip link set "v-$host" netns "$SW"
+            # The switch-side end is created inside the switch namespace, so labs with different
+            # LAB_PREFIX values never collide on an interface name in the root namespace.
+            ip -n "$SW" link add "v-$host" type veth peer name eth0 netns "$name"
             ip -n "$SW" link set "v-$host" master br0 up
             ip -n "$name" addr add "${ADDRESS[$host]}/24" dev eth0
             ip -n "$name" link set eth0 up
