@@ -1,7 +1,7 @@
 /// The daemon's answer to one ``AdminRequest``: a JSON object on one line.
 ///
 /// `ok` is always present; a failure carries `error` (a sentence for people); a `status` request carries
-/// `status`.
+/// `status`; other commands may say what they did in `message`.
 public struct AdminResponse: Codable, Sendable, Equatable {
     /// Whether the command succeeded.
     public var ok: Bool
@@ -9,12 +9,15 @@ public struct AdminResponse: Codable, Sendable, Equatable {
     public var error: String?
     /// The node's status, for `status`.
     public var status: NodeStatusReport?
+    /// What a command did, for people (e.g. `reload`, `step-down`).
+    public var message: String?
 
     /// Creates a response.
-    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil) {
+    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, message: String? = nil) {
         self.ok = ok
         self.error = error
         self.status = status
+        self.message = message
     }
 
     /// A failed response with its reason.
