@@ -23,13 +23,16 @@ extension HAStatusReport {
             reason: status.reason,
             configuredPriority: status.configuredPriority,
             effectivePriority: status.effectivePriority,
+            steppedDown: status.steppedDown,
             peer: status.peer.map { peer in
                 Peer(
                     name: peer.name,
                     state: peer.state.description,
                     priority: Int(peer.priority),
                     lastHeardMs: Self.milliseconds(peer.lastHeardAge),
-                    alive: peer.alive
+                    alive: peer.alive,
+                    backendsDown: peer.flags.contains(.backendsDown),
+                    steppedDown: peer.flags.contains(.steppedDown)
                 )
             },
             rttMedianMs: status.rttMedian.map(Self.milliseconds),

@@ -12,13 +12,27 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         public var lastHeardMs: Double
         /// Whether it was heard within the dead window.
         public var alive: Bool
+        /// Whether it reports every one of its backend servers down.
+        public var backendsDown: Bool
+        /// Whether it reports an administrative step-down in effect.
+        public var steppedDown: Bool
 
-        public init(name: String, state: String, priority: Int, lastHeardMs: Double, alive: Bool) {
+        public init(
+            name: String,
+            state: String,
+            priority: Int,
+            lastHeardMs: Double,
+            alive: Bool,
+            backendsDown: Bool = false,
+            steppedDown: Bool = false
+        ) {
             self.name = name
             self.state = state
             self.priority = priority
             self.lastHeardMs = lastHeardMs
             self.alive = alive
+            self.backendsDown = backendsDown
+            self.steppedDown = steppedDown
         }
     }
 
@@ -43,6 +57,8 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
     public var reason: String
     public var configuredPriority: Int
     public var effectivePriority: Int
+    /// Whether an administrative step-down (drill, failover) is in effect.
+    public var steppedDown: Bool
     public var peer: Peer?
     /// Median heartbeat round trip over the last 100 samples.
     public var rttMedianMs: Double?
@@ -65,6 +81,7 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         reason: String,
         configuredPriority: Int,
         effectivePriority: Int,
+        steppedDown: Bool = false,
         peer: Peer?,
         rttMedianMs: Double?,
         rttP99Ms: Double?,
@@ -79,6 +96,7 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         self.reason = reason
         self.configuredPriority = configuredPriority
         self.effectivePriority = effectivePriority
+        self.steppedDown = steppedDown
         self.peer = peer
         self.rttMedianMs = rttMedianMs
         self.rttP99Ms = rttP99Ms

@@ -19,13 +19,16 @@ extension NodeStatusReport {
             return Self.aligned(lines)
         }
         lines.append(("state", "\(ha.state): \(ha.reason)"))
-        lines.append(("priority", "\(ha.effectivePriority) (configured \(ha.configuredPriority))"))
+        let stepped = ha.steppedDown ? ", stepped down" : ""
+        lines.append(("priority", "\(ha.effectivePriority) (configured \(ha.configuredPriority)\(stepped))"))
         if let peer = ha.peer {
-            let liveness = peer.alive ? "" : " (dead)"
+            var conditions = peer.alive ? "" : " (dead)"
+            if peer.backendsDown { conditions += " (all its backends down)" }
+            if peer.steppedDown { conditions += " (stepped down)" }
             lines.append(
                 (
                     "peer",
-                    "\(peer.name) \(peer.state)\(liveness), priority \(peer.priority), "
+                    "\(peer.name) \(peer.state)\(conditions), priority \(peer.priority), "
                         + "heard \(Self.milliseconds(peer.lastHeardMs)) ago"
                 )
             )

@@ -13,12 +13,13 @@
 /// | 8+N         | 8    | boot epoch: wall-clock nanoseconds at process start (orders restarts)     |
 /// | 16+N        | 8    | sequence number, starts at 1 per boot epoch, +1 per packet                |
 /// | 24+N        | 1    | state: 0 initial, 1 standby, 2 active, 3 fault (``NodeState``)            |
-/// | 25+N        | 2    | effective priority (0 while in fault)                                     |
-/// | 27+N        | 8    | sender timestamp, wall-clock nanoseconds since 1970                       |
-/// | 35+N        | 8    | echo: the last peer timestamp received plus how long it was held (0: none) |
-/// | 43+N        | 32   | HMAC-SHA256 over bytes 0 ..< 43+N                                         |
+/// | 25+N        | 1    | flags (``HeartbeatFlags``): bit 0 backends down, bit 1 stepped down       |
+/// | 26+N        | 2    | effective priority (0 while in fault)                                     |
+/// | 28+N        | 8    | sender timestamp, wall-clock nanoseconds since 1970                       |
+/// | 36+N        | 8    | echo: the last peer timestamp received plus how long it was held (0: none) |
+/// | 44+N        | 32   | HMAC-SHA256 over bytes 0 ..< 44+N                                         |
 ///
-/// A packet is exactly `75 + N` bytes; anything shorter, longer or with out-of-range fields is malformed.
+/// A packet is exactly `76 + N` bytes; anything shorter, longer or with out-of-range fields is malformed.
 /// The echo lets the peer measure the round trip as `now − echo` without synchronised clocks.
 public struct Heartbeat: Sendable, Hashable {
     /// The four magic bytes that open every packet.
@@ -31,8 +32,8 @@ public struct Heartbeat: Sendable, Hashable {
     public static let maximumNameLength = 63
     /// Bytes of the HMAC-SHA256 trailer.
     public static let macLength = 32
-    /// Bytes of a packet without its name: the 8-byte header, 35 bytes of fields and the 32-byte MAC.
-    public static let fixedLength = 75
+    /// Bytes of a packet without its name: the 8-byte header, 36 bytes of fields and the 32-byte MAC.
+    public static let fixedLength = 76
 
     /// Key id of the key that signs (or signed) this packet.
     public var keyID: UInt8
@@ -44,6 +45,8 @@ public struct Heartbeat: Sendable, Hashable {
     public var sequence: UInt64
     /// The sender's role.
     public var state: NodeState
+    /// Why the sender's priority may be low (undefined bits are dropped on receipt).
+    public var flags: HeartbeatFlags
     /// The sender's effective priority (configured priority minus penalties; 0 in fault).
     public var priority: UInt16
     /// Sender wall clock, nanoseconds since 1970.
@@ -57,6 +60,7 @@ public struct Heartbeat: Sendable, Hashable {
         bootEpoch: UInt64,
         sequence: UInt64,
         state: NodeState,
+        flags: HeartbeatFlags = [],
         priority: UInt16,
         timestamp: UInt64,
         echo: UInt64
@@ -66,6 +70,7 @@ public struct Heartbeat: Sendable, Hashable {
         self.bootEpoch = bootEpoch
         self.sequence = sequence
         self.state = state
+        self.flags = flags
         self.priority = priority
         self.timestamp = timestamp
         self.echo = echo
@@ -94,6 +99,7 @@ public struct Heartbeat: Sendable, Hashable {
         bytes.appendBigEndian(bootEpoch)
         bytes.appendBigEndian(sequence)
         bytes.append(state.rawValue)
+        bytes.append(flags.intersection(.known).rawValue)
         bytes.appendBigEndian(priority)
         bytes.appendBigEndian(timestamp)
         bytes.appendBigEndian(echo)
@@ -117,6 +123,7 @@ public struct Heartbeat: Sendable, Hashable {
         let bootEpoch = reader.readUInt64()
         let sequence = reader.readUInt64()
         guard let state = NodeState(rawValue: reader.readUInt8()) else { throw .malformed }
+        let flags = HeartbeatFlags(rawValue: reader.readUInt8()).intersection(.known)
         let priority = reader.readUInt16()
         let timestamp = reader.readUInt64()
         let echo = reader.readUInt64()
@@ -126,6 +133,7 @@ public struct Heartbeat: Sendable, Hashable {
             bootEpoch: bootEpoch,
             sequence: sequence,
             state: state,
+            flags: flags,
             priority: priority,
             timestamp: timestamp,
             echo: echo

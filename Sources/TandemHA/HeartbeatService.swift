@@ -198,6 +198,7 @@ public final class HeartbeatService: Sendable {
                     name: peer.name,
                     state: peer.state,
                     priority: peer.priority,
+                    flags: peer.flags,
                     lastHeardAge: age,
                     alive: age < machine.configuration.deadWindow
                 )
@@ -208,6 +209,7 @@ public final class HeartbeatService: Sendable {
                 reason: machine.reason,
                 configuredPriority: machine.configuration.priority,
                 effectivePriority: machine.effectivePriority,
+                steppedDown: machine.isSteppedDown,
                 peer: peer,
                 rttMedian: core.roundTrips.percentile(50),
                 rttP99: core.roundTrips.percentile(99),
@@ -240,6 +242,7 @@ public final class HeartbeatService: Sendable {
                     name: heartbeat.nodeName,
                     epoch: heartbeat.bootEpoch,
                     state: heartbeat.state,
+                    flags: heartbeat.flags,
                     priority: heartbeat.priority,
                     arrival: arrival
                 )
@@ -286,6 +289,7 @@ public final class HeartbeatService: Sendable {
                 bootEpoch: core.bootEpoch,
                 sequence: core.sequence,
                 state: advertisement.state,
+                flags: advertisement.flags,
                 priority: advertisement.priority,
                 timestamp: wallNow,
                 echo: echo

@@ -5,6 +5,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
         public var name: String
         public var state: NodeState
         public var priority: UInt16
+        /// Conditions it advertises (backends down, stepped down).
+        public var flags: HeartbeatFlags
         /// Time since its newest valid heartbeat.
         public var lastHeardAge: Duration
         /// Whether it is within the dead window.
@@ -17,6 +19,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
     public var reason: String
     public var configuredPriority: Int
     public var effectivePriority: Int
+    /// Whether an administrative step-down (drill, failover) is in effect.
+    public var steppedDown: Bool
     public var peer: PeerStatus?
     /// Median heartbeat round trip over the last 100 samples.
     public var rttMedian: Duration?

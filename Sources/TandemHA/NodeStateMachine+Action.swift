@@ -17,6 +17,7 @@ extension NodeStateMachine {
     public struct Advertisement: Sendable, Hashable {
         public var state: NodeState
         public var priority: UInt16
+        public var flags: HeartbeatFlags = []
     }
 
     /// One state change and why.

@@ -27,13 +27,22 @@ extension NodeStateMachine {
         public var name: String
         public var epoch: UInt64
         public var state: NodeState
+        public var flags: HeartbeatFlags
         public var priority: UInt16
         public var arrival: C.Instant
 
-        public init(name: String, epoch: UInt64, state: NodeState, priority: UInt16, arrival: C.Instant) {
+        public init(
+            name: String,
+            epoch: UInt64,
+            state: NodeState,
+            flags: HeartbeatFlags = [],
+            priority: UInt16,
+            arrival: C.Instant
+        ) {
             self.name = name
             self.epoch = epoch
             self.state = state
+            self.flags = flags
             self.priority = priority
             self.arrival = arrival
         }

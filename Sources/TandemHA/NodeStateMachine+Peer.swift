@@ -6,6 +6,8 @@ extension NodeStateMachine {
         public var state: NodeState
         /// Its advertised effective priority.
         public var priority: UInt16
+        /// Its advertised conditions (backends down, stepped down).
+        public var flags: HeartbeatFlags
         /// Arrival of its newest heartbeat.
         public var lastHeard: C.Instant
         /// Since when it has advertised `state` (continuously, same epoch).

@@ -74,7 +74,10 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
 
     /// What the next heartbeat carries.
     public var advertisement: Advertisement {
-        Advertisement(state: state, priority: UInt16(effectivePriority))
+        var flags: HeartbeatFlags = []
+        if !backendsHealthy { flags.insert(.backendsDown) }
+        if stepDown != nil { flags.insert(.steppedDown) }
+        return Advertisement(state: state, priority: UInt16(effectivePriority), flags: flags)
     }
 
     /// Whether an administrative step-down is in effect.
@@ -120,10 +123,10 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             if ok { failingTracks.remove(name) } else { failingTracks.insert(name) }
             decide(at: lastEvent, &actions)
         case .backendsHealthy(let healthy):
-            let before = effectivePriority
+            let before = advertisement
             backendsHealthy = healthy
             decide(at: lastEvent, &actions)
-            if effectivePriority != before && !actions.contains(where: \.isSend) { send(at: lastEvent, &actions) }
+            if advertisement != before && !actions.contains(where: \.isSend) { send(at: lastEvent, &actions) }
         case .command(.stepDown(let penalty, let duration)):
             stepDown = StepDown(penalty: penalty, duration: duration, until: lastEvent?.advanced(by: duration))
             decide(at: lastEvent, &actions)
@@ -190,6 +193,7 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             known.epoch = heartbeat.epoch
             known.state = heartbeat.state
             known.priority = heartbeat.priority
+            known.flags = heartbeat.flags
             known.lastHeard = max(known.lastHeard, now)
             peer = known
         } else {
@@ -198,6 +202,7 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
                 epoch: heartbeat.epoch,
                 state: heartbeat.state,
                 priority: heartbeat.priority,
+                flags: heartbeat.flags,
                 lastHeard: now,
                 stateSince: now,
                 previousState: nil,

@@ -28,6 +28,7 @@ enum HeartbeatFixtures {
             bootEpoch: generator.next(),
             sequence: generator.next(),
             state: NodeState.allCases.randomElement(using: &generator)!,
+            flags: HeartbeatFlags(rawValue: UInt8.random(in: 0...3, using: &generator)),
             priority: UInt16.random(in: 0...255, using: &generator),
             timestamp: generator.next(),
             echo: generator.next()

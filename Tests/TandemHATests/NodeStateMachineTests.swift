@@ -256,7 +256,11 @@ struct NodeStateMachineTests {
         simulation.run(for: interval)
         #expect(simulation.states == [.standby, .active])
         #expect(simulation.longestDualActive == .zero)
+        // The peer learns why: the flag travels in the heartbeat (what `tandem drill` checks on it).
+        #expect(simulation.machines[1].peer?.flags == [.backendsDown])
         simulation.deliver(.backendsHealthy(true), to: 0)
+        simulation.run(for: interval)
+        #expect(simulation.machines[1].peer?.flags == [])
         simulation.run(for: .seconds(3))
         #expect(simulation.states == [.standby, .active])
     }
@@ -282,6 +286,7 @@ struct NodeStateMachineTests {
         #expect(simulation.states[0] == .standby)
         simulation.run(for: interval)
         #expect(simulation.states == [.standby, .active])
+        #expect(simulation.machines[1].peer?.flags == [.steppedDown])
         simulation.run(for: .seconds(5))
         #expect(simulation.states == [.standby, .active])
         simulation.deliver(.command(.resume), to: 0)

@@ -141,6 +141,7 @@ struct PairSimulation {
             name: machines[index].configuration.nodeName,
             epoch: epochs[index],
             state: advertisement.state,
+            flags: advertisement.flags,
             priority: advertisement.priority,
             arrival: now
         )
