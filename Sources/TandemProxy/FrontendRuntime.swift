@@ -15,6 +15,8 @@ public final class FrontendRuntime: Sendable {
     let maxURIBytes: Int
     let headerTimeout: TimeAmount
     let keepAliveTimeout: TimeAmount
+    /// Its open client connections and the keep-alive wind-down switch.
+    public let clientConnections = ClientConnections()
 
     /// `backends` is every backend of the configuration, in configuration order.
     public init(settings: FrontendSettings, backends: [BackendRuntime]) throws {

@@ -76,6 +76,20 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is CloseWhenIdle else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if let exchange {
+            // Finish this exchange, then close (writeResponseHead or responseCompleted sees the flag).
+            exchange.clientKeepAlive = false
+        } else if !closing {
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parserError = error as? HTTPParserError {
             answerParserError(parserError, context: context)
@@ -419,7 +433,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let delimitedByClose =
             exchange.clientVersion.minor == 0 && !response.headers.contains(name: "content-length")
             && !exchange.isHeadRequest && head.status.mayHaveResponseBody
-        if delimitedByClose || !exchange.requestEnded { exchange.clientKeepAlive = false }
+        if delimitedByClose || !exchange.requestEnded || frontend.clientConnections.closesKeepAlive {
+            exchange.clientKeepAlive = false
+        }
         if !exchange.clientKeepAlive {
             response.headers.add(name: "Connection", value: "close")
         } else if exchange.clientVersion.minor == 0 {

@@ -119,6 +119,7 @@ public final class ProxyServer: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    frontend.clientConnections.register(channel)
                     let pipeline = channel.pipeline.syncOperations
                     if let tls = frontend.tls {
                         try addTLSServerHandler(to: pipeline, context: tls)

@@ -1,0 +1,50 @@
+import NIOCore
+import Synchronization
+
+/// The client connections of one frontend, and whether keep-alive is being wound down.
+///
+/// A planned handover (`tandem failover`) must move keep-alive clients before the VIP moves: while
+/// ``closesKeepAlive`` is set every response carries `Connection: close`, and ``closeKeepAliveConnections()``
+/// closes the connections that are idle between requests right away (a request in flight finishes, then its
+/// connection closes). Clients reconnect, still to this node until the VIP moves, then to the peer.
+/// Registration costs one lock per connection, nothing per request.
+public final class ClientConnections: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let closing = Atomic<Bool>(false)
+
+    init() {}
+
+    /// Whether responses currently end their connection.
+    public var closesKeepAlive: Bool {
+        closing.load(ordering: .relaxed)
+    }
+
+    /// The number of open client connections.
+    public var count: Int {
+        channels.withLock { $0.count }
+    }
+
+    func register(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+
+    /// Starts (or stops) winding down keep-alive. Starting also asks every open connection to close once it
+    /// is idle; returns how many connections were asked.
+    @discardableResult
+    func setClosesKeepAlive(_ on: Bool) -> Int {
+        closing.store(on, ordering: .relaxed)
+        guard on else { return 0 }
+        let open = channels.withLock { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(CloseWhenIdle())
+        }
+        return open.count
+    }
+}
+
+/// Asks a client connection to close as soon as no request is in progress on it.
+struct CloseWhenIdle: Sendable {}
