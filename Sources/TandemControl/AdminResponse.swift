@@ -11,13 +11,22 @@ public struct AdminResponse: Codable, Sendable, Equatable {
     public var status: NodeStatusReport?
     /// What a command did, for people (e.g. `reload`, `step-down`).
     public var message: String?
+    /// The measured handover, for `handover`.
+    public var handover: HandoverReport?
 
     /// Creates a response.
-    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, message: String? = nil) {
+    public init(
+        ok: Bool,
+        error: String? = nil,
+        status: NodeStatusReport? = nil,
+        message: String? = nil,
+        handover: HandoverReport? = nil
+    ) {
         self.ok = ok
         self.error = error
         self.status = status
         self.message = message
+        self.handover = handover
     }
 
     /// A failed response with its reason.

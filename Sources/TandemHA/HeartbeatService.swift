@@ -72,6 +72,7 @@ public final class HeartbeatService: Sendable {
     private let clock = ContinuousClock()
     private let core: Mutex<Core>
     private let channel = Mutex<(any Channel)?>(nil)
+    private let stopping = Mutex(false)
     private let vipCommands: AsyncStream<VIPCommand>
     private let vipContinuation: AsyncStream<VIPCommand>.Continuation
 
@@ -113,7 +114,13 @@ public final class HeartbeatService: Sendable {
     /// Binds the UDP socket; idempotent.
     public func bind() async throws {
         if channel.withLock({ $0 }) != nil { return }
-        let bound = try await DatagramBootstrap(group: group)
+        let bound = try await makeChannel()
+        channel.withLock { $0 = bound }
+        watch(bound)
+    }
+
+    private func makeChannel() async throws -> any Channel {
+        try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -123,7 +130,37 @@ public final class HeartbeatService: Sendable {
             }
             .bind(to: configuration.listen)
             .get()
-        channel.withLock { $0 = bound }
+    }
+
+    /// NIO closes a datagram channel on a send error it deems fatal (ENETUNREACH when the heartbeat link goes
+    /// down, EPERM from a firewall rule): the heartbeat must outlive that, so a channel that closes while the
+    /// service runs is replaced, retrying every interval, and the link's return heals the pair.
+    private func watch(_ bound: any Channel) {
+        bound.closeFuture.whenComplete { [self] _ in
+            guard !stopping.withLock({ $0 }) else { return }
+            logger.error("the heartbeat socket on \(configuration.listen) closed (send error); binding it again")
+            Task { await self.rebind() }
+        }
+    }
+
+    private func rebind() async {
+        for attempt in 1...100_000 {
+            if stopping.withLock({ $0 }) { return }
+            do {
+                let bound = try await makeChannel()
+                if stopping.withLock({ $0 }) {
+                    try? await bound.close()
+                    return
+                }
+                channel.withLock { $0 = bound }
+                watch(bound)
+                logger.notice("the heartbeat socket is bound again", metadata: ["attempts": "\(attempt)"])
+                return
+            } catch {
+                if attempt == 1 { logger.error("cannot bind the heartbeat socket again yet: \(error)") }
+                try? await Task.sleep(for: configuration.machine.interval)
+            }
+        }
     }
 
     /// Runs until the calling task is cancelled: ticks, heartbeats and VIP calls; then steps down and closes.
@@ -156,7 +193,8 @@ public final class HeartbeatService: Sendable {
             }
         }
         sendFarewell()
-        try? await channel.close()
+        stopping.withLock { $0 = true }
+        try? await self.channel.withLock({ $0 })?.close()
         self.channel.withLock { $0 = nil }
     }
 
@@ -200,6 +238,7 @@ public final class HeartbeatService: Sendable {
                     priority: peer.priority,
                     flags: peer.flags,
                     lastHeardAge: age,
+                    stateAge: peer.stateSince.duration(to: now),
                     alive: age < machine.configuration.deadWindow
                 )
             }

@@ -9,6 +9,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
         public var flags: HeartbeatFlags
         /// Time since its newest valid heartbeat.
         public var lastHeardAge: Duration
+        /// Time since it started advertising `state`.
+        public var stateAge: Duration
         /// Whether it is within the dead window.
         public var alive: Bool
     }

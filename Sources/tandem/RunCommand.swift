@@ -101,6 +101,9 @@ struct RunCommand: AsyncParsableCommand {
         let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
+        if let ha {
+            router.registerHandover(ha: ha) { proxy.windDownKeepAlive($0) }
+        }
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,
             router: router,

@@ -12,7 +12,10 @@ struct Tandem: AsyncParsableCommand {
               tandem run --config /etc/tandem/tandem.yaml
               tandem status --config /etc/tandem/tandem.yaml
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, VIPHelperCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
+            VIPHelperCommand.self,
+        ]
     )
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.

@@ -1,0 +1,61 @@
+import ArgumentParser
+import TandemControl
+
+/// What `tandem drill` and `tandem failover` share: finding the daemon, checking that a handover may start,
+/// and asking for it.
+struct HandoverClient {
+    let socketPath: String
+    let command: String
+
+    /// The node's status; exits 1 with the reason when the daemon cannot be asked or has no `ha:`.
+    func status() throws -> NodeStatusReport {
+        let response: AdminResponse
+        do {
+            response = try AdminClient(socketPath: socketPath).send(.status)
+        } catch {
+            printError("tandem \(command): \(error)")
+            throw ExitCode.failure
+        }
+        guard response.ok, let status = response.status else {
+            printError("tandem \(command): the daemon refused: \(response.error ?? "no reason given")")
+            throw ExitCode.failure
+        }
+        guard status.ha != nil else {
+            printError("tandem \(command): \(status.node) has no `ha:` section: there is no peer to hand over to")
+            throw ExitCode.failure
+        }
+        return status
+    }
+
+    /// Exits 1 with the reason when this node must not hand over now.
+    func requireHandoverAllowed(_ status: NodeStatusReport) throws {
+        if let refusal = status.ha?.handoverRefusal(node: status.node) {
+            printError("tandem \(command): refused: \(refusal)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Asks the daemon to hand over; blocks until the peer is ACTIVE or the daemon gives up.
+    func handover(drain: Duration, hold: Duration, wait: Duration) async -> AdminResponse {
+        let request = AdminRequest(
+            command: "handover",
+            arguments: ["drain=\(drain.wholeMilliseconds)", "hold=\(hold.wholeMilliseconds)", "wait=\(wait.wholeMilliseconds)"]
+        )
+        let client = AdminClient(socketPath: socketPath, timeout: drain + wait + .seconds(5))
+        // The admin client blocks: keep it off the tasks that drive the probes.
+        return await Task.detached {
+            do {
+                return try client.send(request)
+            } catch {
+                return AdminResponse.failure("\(error)")
+            }
+        }.value
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,83 @@
+import NIOCore
+import NIOPosix
+import Testing
+
+import TandemControl
+
+/// The drill's prober against a real loopback listener that goes away and comes back on the same port.
+@Suite("Drill prober", .timeLimit(.minutes(1)))
+struct DrillProberTests {
+    /// Answers every connection with `200` and closes it.
+    final class AnswerOK: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            let channel = context.channel
+            context.writeAndFlush(NIOAny(channel.allocator.buffer(string: response))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    func listen(port: Int) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AnswerOK()) }
+            }
+            .bind(host: "127.0.0.1", port: port)
+            .get()
+    }
+
+    @Test func measuresTheGapWhileTheListenerIsGone() async throws {
+        let first = try await listen(port: 0)
+        let port = try #require(first.localAddress?.port)
+        let prober = DrillProber(
+            target: try ProbeTarget(url: "http://127.0.0.1:\(port)/"),
+            interval: .milliseconds(10),
+            timeout: .milliseconds(200),
+            maximumProbes: 1000
+        )
+        prober.start()
+        try await Task.sleep(for: .milliseconds(300))
+        try await first.close()
+        try await Task.sleep(for: .milliseconds(300))
+        let second = try await listen(port: port)
+        try await Task.sleep(for: .milliseconds(300))
+        let results = await prober.stop()
+        try await second.close()
+
+        #expect(results.count >= 40)
+        let failed = results.filter { !$0.ok }
+        #expect(!failed.isEmpty)
+        #expect(failed.allSatisfy { $0.failure == "refused" })
+        #expect(results.filter(\.ok).allSatisfy { $0.status == 200 })
+        let outage = try #require(ProbeOutage(results).duration)
+        // The listener was away for about 300 ms (the sleeps bound it from below; a loaded machine stretches it).
+        #expect(outage >= .milliseconds(250))
+        #expect(outage < .seconds(3))
+        #expect(ProbeOutage(results).failureRuns == 1)
+    }
+
+    @Test func aBlackHoleTimesOut() async throws {
+        // A listener that never answers: the probe ends at its timeout, not later.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = try #require(silent.localAddress?.port)
+        let prober = DrillProber(
+            target: try ProbeTarget(url: "http://127.0.0.1:\(port)/"),
+            interval: .milliseconds(50),
+            timeout: .milliseconds(100),
+            maximumProbes: 3
+        )
+        prober.start()
+        try await Task.sleep(for: .milliseconds(400))
+        let results = await prober.stop()
+        try await silent.close()
+        #expect(results.count == 3)
+        #expect(results.allSatisfy { $0.failure == "timeout" })
+        #expect(results.allSatisfy { $0.endedAt - $0.sentAt < .milliseconds(180) })
+    }
+}

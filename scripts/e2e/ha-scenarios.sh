@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The operator's HA scenarios on a namespaced pair (interval 100ms, dead_after 3, preempt on with a 1 s
+# delay), each asserted from the client's side where it matters:
+#   - `tandem drill` refused on the STANDBY; on the ACTIVE, run from the client namespace, its --json report
+#     (handover, outage, probes, final states); failback with preempt when the step-down ends;
+#   - `tandem failover` with a keep-alive client that retries idempotent requests: nothing lost;
+#   - SIGKILL of the ACTIVE's daemon: the client's outage is under 2 s, the standby holds the VIP, and the old
+#     node takes the VIP back by preemption when it returns;
+#   - the ACTIVE's helper killed: the node goes FAULT and the peer takes over (fail-safe); when the helper is
+#     back the stale address is removed and preemption returns the VIP;
+#   - a partition of the heartbeat path (the direct heartbeat link down): both claim; after the heal at most
+#     one node holds the VIP within one interval (+ the helper's netlink call).
+# Usage: ha-scenarios.sh PATH/TO/tandem      (root; iproute2, python3, curl)
+set -uo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+tandem=$(readlink -f "$1")
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
+for command in ip python3 curl; do
+    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
+done
+tag="t6$$"
+source "$ROOT/scripts/lib/ha-pair.sh"
+trap pair_cleanup EXIT
+trap 'exit 130' INT TERM
+client="$ROOT/scripts/lib/http-client.py"
+# check FILE EXPR — a python expression over the JSON object `d` in FILE must hold.
+check() { python3 -c "import json,sys; d=json.load(open('$1')); sys.exit(0 if ($2) else 1)" || fail "$1: not ($2): $(cat "$1")"; }
+field() { python3 -c "import json; d=json.load(open('$1')); print($2)"; }
+
+make_lab
+export PAIR_PREEMPT=true PAIR_PREEMPT_DELAY=1s
+run_pair 100ms
+
+# --- drill ---------------------------------------------------------------------------------------------
+out=$("$tandem" drill --admin "$dir/lb-b.admin" --probe http://198.18.0.100/ 2>&1); status=$?
+[[ $status -eq 1 && $out == *"not ACTIVE"*"lb-a"* ]] || fail "drill on the STANDBY ($status): $out"
+[[ $(holders) == lb-a ]] || fail "a refused drill moved the VIP"
+
+ip netns exec "$ns_cl" "$tandem" drill --admin "$dir/lb-a.admin" --config "$dir/lb-a.yaml" \
+    --duration 1s --hold 3s --json >"$dir/drill.json" 2>"$dir/drill.log" || fail "drill: $(cat "$dir/drill.json")"
+check "$dir/drill.json" 'd["passed"] and d["node"] == "lb-a" and d["peer"] == "lb-b"'
+check "$dir/drill.json" 'd["nodeState"] == "STANDBY" and d["peerState"] == "ACTIVE"'
+check "$dir/drill.json" '0 < d["handoverMs"] < 1000 and d["outageMs"] is not None and d["outageMs"] < 2000'
+check "$dir/drill.json" 'd["probes"] >= 150 and d["succeeded"] > 100 and d["intervalMs"] == 10'
+[[ $(holders) == lb-b ]] || fail "after the drill lb-b should hold the VIP, holders: $(holders)"
+echo "drill: handover $(field "$dir/drill.json" 'd["handoverMs"]') ms, outage $(field "$dir/drill.json" 'd["outageMs"]') ms, $(field "$dir/drill.json" 'd["failed"]') of $(field "$dir/drill.json" 'd["probes"]') probes failed"
+# The drill's step-down lasts 3 s; then lb-a (150) preempts lb-b (100) after the 1 s delay.
+wait_until 8 holder_is lb-a || fail "no failback to lb-a after the drill's hold (holders: $(holders))"
+wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY after the failback"
+
+# --- planned failover with a keep-alive client ----------------------------------------------------------
+ip netns exec "$ns_cl" python3 "$client" keepalive http://198.18.0.100/ 4 >"$dir/keepalive.json" &
+keepalive_pid=$!; other_pids+=($keepalive_pid)
+sleep 1
+"$tandem" failover --admin "$dir/lb-a.admin" --drain 1s --hold 2s --json >"$dir/failover.json" 2>"$dir/failover.log" ||
+    fail "failover: $(cat "$dir/failover.json" "$dir/failover.log")"
+wait "$keepalive_pid"
+check "$dir/failover.json" 'd["handoverMs"] is not None and d["peerState"] == "ACTIVE" and d["drainMs"] >= 1000'
+
+check "$dir/keepalive.json" 'd["lost"] == 0 and d["ok"] > 50 and d["connections"] >= 2'
+echo "failover: $(cat "$dir/keepalive.json"), handover $(field "$dir/failover.json" 'd["handoverMs"]') ms"
+wait_until 8 holder_is lb-a || fail "no failback to lb-a after the failover's hold (holders: $(holders))"
+wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY"
+
+# --- SIGKILL of the ACTIVE's daemon, then failback by preemption ------------------------------------------
+ip netns exec "$ns_cl" python3 "$client" probe http://198.18.0.100/ 3 >"$dir/kill-probe.json" &
+probe_pid=$!; other_pids+=($probe_pid)
+sleep 1
+kill_role daemon-lb-a
+wait_until 3 holder_is lb-b || fail "lb-b did not take over after the SIGKILL (holders: $(holders))"
+wait "$probe_pid"
+check "$dir/kill-probe.json" 'd["outage_ms"] is not None and d["outage_ms"] < 2000 and d["ok"] > 50'
+echo "SIGKILL of the ACTIVE: client outage $(field "$dir/kill-probe.json" 'd["outage_ms"]') ms"
+start_daemon lb-a
+wait_until 5 state_is lb-a STANDBY || wait_until 5 state_is lb-a ACTIVE || fail "lb-a did not come back"
+wait_until 6 holder_is lb-a || fail "no failback with preempt after lb-a's return (holders: $(holders))"
+wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY after the failback"
+
+# --- the ACTIVE's helper killed: fail-safe --------------------------------------------------------------
+kill_role helper-lb-a
+wait_until 3 state_is lb-a FAULT || fail "lb-a did not go FAULT without its helper"
+wait_until 3 state_is lb-b ACTIVE || fail "lb-b did not take over from a node without helper"
+[[ $(status_field lb-a 's["ha"]["failingTracks"]') == *vip-helper* ]] || fail "vip-helper track not failing"
+body=$(ip netns exec "$ns_cl" curl -s -m 2 http://198.18.0.100/) || fail "no service while lb-a's helper is down"
+[[ $body == "hello from the backend" ]] || fail "unexpected body: $body"
+# Nobody could remove lb-a's address while its helper was dead: once back, the daemon has it released.
+start_helper lb-a
+wait_until 5 state_is lb-a STANDBY || wait_until 5 state_is lb-a ACTIVE || fail "lb-a did not leave FAULT"
+wait_until 6 holder_is lb-a || fail "VIP not back on lb-a alone after its helper returned (holders: $(holders))"
+
+# --- partition of the heartbeat path, then heal -----------------------------------------------------------
+# Heartbeats move to the direct link hb0 (as with a dedicated heartbeat cable); taking it down cuts only the
+# heartbeat path: both nodes still see the gateway and the clients, so both claim (split brain).
+stop_pair
+PAIR_HB_NET=198.18.1 run_pair 100ms
+ip -n "$ns_a" link set hb0 down
+wait_until 3 holder_is "lb-a lb-b" || fail "partitioned: lb-b did not claim (holders: $(holders))"
+healed=$(now_ms)
+ip -n "$ns_a" link set hb0 up
+wait_until 2 one_holder || fail "both still hold the VIP 2 s after the heal"
+settled=$(( $(now_ms) - healed ))
+echo "partition healed: one holder after ${settled} ms (interval 100 ms)"
+(( settled <= 300 )) || fail "two holders for ${settled} ms after the heal (limit: one interval + 200 ms)"
+wait_until 3 holder_is lb-a || fail "lb-a (higher priority) should hold the VIP after the heal: $(holders)"
+wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY after the heal"
+echo "ok ($(elapsed_ms) ms)"

@@ -1,0 +1,179 @@
+# A two-node Tandem pair in network namespaces for the end-to-end checks: sourced, never run.
+# shellcheck shell=bash
+#
+#   $tag-sw  switch, bridge br0 198.18.0.1/24 (the gateway both nodes track)
+#   $tag-a   lb-a 198.18.0.11      $tag-b   lb-b 198.18.0.12
+#   $tag-be  backend 198.18.0.21:8080 (python http.server)
+#   $tag-cl  client 198.18.0.31    VIP 198.18.0.100/24 on eth0 of the ACTIVE node
+#   hb0      a direct link lb-a 198.18.1.11/24 ↔ lb-b 198.18.1.12/24, for heartbeats when PAIR_HB_NET=198.18.1
+#
+# The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing, and calls
+# pair_cleanup from its EXIT trap. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
+# PAIR_EXTRA_HA (extra YAML lines under ha:), PAIR_HB_NET (198.18.0: heartbeats over the switch;
+# 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path).
+
+ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
+dir=$(mktemp -d)
+declare -A pid_of=()      # role → pid (helper-lb-a, daemon-lb-a, ...)
+other_pids=()             # backend, monitors, clients
+started=$(date +%s%N)
+
+pair_cleanup() {
+    local pid ns
+    for pid in "${pid_of[@]}" "${other_pids[@]}"; do [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; done
+    for pid in "${pid_of[@]}" "${other_pids[@]}"; do [[ -n "$pid" ]] && wait "$pid" 2>/dev/null; done
+    for ns in "$ns_cl" "$ns_be" "$ns_b" "$ns_a" "$ns_sw"; do ip netns del "$ns" 2>/dev/null; done
+    rm -rf "$dir"
+}
+
+fail() {
+    [[ -n "${KEEP_LOGS:-}" ]] && cp -r "$dir" /tmp/pair-logs
+    echo "FAIL: $*"
+    local f
+    for f in "$dir"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; tail -n 30 "$f"; }; done
+    exit 1
+}
+elapsed_ms() { echo $((($(date +%s%N) - started) / 1000000)); }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ns_of NODE — the namespace of lb-a / lb-b.
+ns_of() { if [[ $1 == lb-a ]]; then echo "$ns_a"; else echo "$ns_b"; fi; }
+
+make_lab() {
+    local ns host
+    for ns in "$ns_sw" "$ns_a" "$ns_b" "$ns_be" "$ns_cl"; do
+        ip netns add "$ns" || fail "ip netns add $ns"
+        ip -n "$ns" link set lo up
+    done
+    ip -n "$ns_sw" link add br0 type bridge
+    ip -n "$ns_sw" addr add 198.18.0.1/24 dev br0
+    ip -n "$ns_sw" link set br0 up
+    for host in a:11 b:12 be:21 cl:31; do
+        local name=${host%%:*} octet=${host#*:}
+        local target="$tag-$name"
+        ip link add "p-$name" netns "$ns_sw" type veth peer name eth0 netns "$target" || fail "veth $name"
+        ip -n "$ns_sw" link set "p-$name" master br0 up
+        ip -n "$target" addr add "198.18.0.$octet/24" dev eth0
+        ip -n "$target" link set eth0 up
+    done
+    ip link add hb0 netns "$ns_a" type veth peer name hb0 netns "$ns_b" || fail "veth hb0"
+    ip -n "$ns_a" addr add 198.18.1.11/24 dev hb0
+    ip -n "$ns_b" addr add 198.18.1.12/24 dev hb0
+    ip -n "$ns_a" link set hb0 up
+    ip -n "$ns_b" link set hb0 up
+    mkdir -p "$dir/www"
+    echo "hello from the backend" >"$dir/www/index.html"
+    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
+        >"$dir/backend.log" 2>&1 &
+    other_pids+=($!)
+    umask 077
+    printf '# test key\n1 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$dir/ha.key"
+    umask 022
+    wait_until 10 backend_answers || fail "the backend did not start"
+}
+backend_answers() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
+
+# write_config NODE PRIORITY OWN PEER INTERVAL
+write_config() {
+    local node=$1 priority=$2 own=$3 peer=$4 interval=$5
+    cat >"$dir/$node.yaml" <<YAML
+node:
+  name: $node
+  admin: $dir/$node.admin
+  threads: 1
+  drain_timeout: 1s
+ha:
+  listen: ${PAIR_HB_NET:-198.18.0}.$own:7946
+  peers: [${PAIR_HB_NET:-198.18.0}.$peer:7946]
+  key_file: $dir/ha.key
+  interval: $interval
+  dead_after: 3
+  priority: $priority
+  preempt: ${PAIR_PREEMPT:-false}
+  preempt_delay: ${PAIR_PREEMPT_DELAY:-1s}
+  helper: $dir/$node.vip.sock
+${PAIR_EXTRA_HA:-}
+  track:
+    - gateway: 198.18.0.1
+      interval: 200ms
+      timeout: 100ms
+  vips:
+    - address: 198.18.0.100/24
+      interface: eth0
+frontends:
+  - name: web
+    bind: 198.18.0.100:80
+    backend: app
+backends:
+  - name: app
+    servers: [{ name: be1, address: 198.18.0.21:8080 }]
+YAML
+}
+
+# start_helper NODE
+start_helper() {
+    local node=$1
+    ip netns exec "$(ns_of "$node")" "$tandem" vip-helper --socket "$dir/$node.vip.sock" \
+        --allow 198.18.0.100/24@eth0 --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &
+    pid_of[helper-$node]=$!
+}
+
+# start_daemon NODE
+start_daemon() {
+    local node=$1
+    ip netns exec "$(ns_of "$node")" "$tandem" run --config "$dir/$node.yaml" >>"$dir/daemon-$node.log" 2>&1 &
+    pid_of[daemon-$node]=$!
+}
+
+# kill_role ROLE — SIGKILL and reap, e.g. kill_role daemon-lb-a.
+kill_role() {
+    local pid=${pid_of[$1]:-}
+    [[ -n "$pid" ]] || return 0
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pid_of[$1]=""
+}
+
+# holders — prints the nodes whose eth0 has the VIP, space separated.
+holders() {
+    local out=()
+    ip -n "$ns_a" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-a)
+    ip -n "$ns_b" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-b)
+    echo "${out[*]}"
+}
+
+# status_field NODE EXPR — a python expression over the status JSON `s`.
+status_field() {
+    "$tandem" status --json --admin "$dir/$1.admin" 2>/dev/null |
+        python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
+}
+
+# wait_until SECONDS COMMAND... — polls every 20 ms.
+wait_until() {
+    local limit=$1 i; shift
+    for ((i = 0; i < limit * 50; i++)); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+one_holder() { local h; h=$(holders); [[ -n "$h" && "$h" != *" "* ]]; }
+holder_is() { [[ $(holders) == "$1" ]]; }
+state_is() { [[ $(status_field "$1" 's["ha"]["state"]') == "$2" ]]; }
+
+# run_pair INTERVAL — lb-a (150) and lb-b (100) with their helpers; returns with lb-a ACTIVE, lb-b STANDBY.
+run_pair() {
+    local interval=$1
+    write_config lb-a 150 11 12 "$interval"
+    write_config lb-b 100 12 11 "$interval"
+    start_helper lb-a; start_helper lb-b
+    start_daemon lb-a; start_daemon lb-b
+    wait_until 10 one_holder || fail "no single VIP holder after start (holders: '$(holders)')"
+    wait_until 5 state_is lb-b STANDBY || fail "lb-b is not STANDBY"
+    wait_until 5 state_is lb-a ACTIVE || fail "lb-a is not ACTIVE"
+}
+
+stop_pair() {
+    local role
+    for role in daemon-lb-a daemon-lb-b helper-lb-a helper-lb-b; do kill_role "$role"; done
+}
