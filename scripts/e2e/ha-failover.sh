@@ -19,135 +19,9 @@ for command in ip tcpdump python3 curl; do
 done
 
 tag="t5$$"
-ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
-dir=$(mktemp -d)
-declare -A pid_of=()      # role → pid (helper-a, daemon-a, ...)
-other_pids=()             # backend, monitors
-started=$(date +%s%N)
-
-cleanup() {
-    local pid
-    for pid in "${pid_of[@]}" "${other_pids[@]}"; do
-        [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null
-    done
-    for pid in "${pid_of[@]}" "${other_pids[@]}"; do
-        [[ -n "$pid" ]] && wait "$pid" 2>/dev/null
-    done
-    for ns in "$ns_cl" "$ns_be" "$ns_b" "$ns_a" "$ns_sw"; do
-        ip netns del "$ns" 2>/dev/null
-    done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$ROOT/scripts/lib/ha-pair.sh"
+trap pair_cleanup EXIT
 trap 'exit 130' INT TERM
-fail() {
-    echo "FAIL: $*"
-    for f in "$dir"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; tail -n 30 "$f"; }; done
-    exit 1
-}
-elapsed_ms() { echo $((($(date +%s%N) - started) / 1000000)); }
-
-# --- the lab -----------------------------------------------------------------------------------------
-make_lab() {
-    local ns host
-    for ns in "$ns_sw" "$ns_a" "$ns_b" "$ns_be" "$ns_cl"; do
-        ip netns add "$ns" || fail "ip netns add $ns"
-        ip -n "$ns" link set lo up
-    done
-    ip -n "$ns_sw" link add br0 type bridge
-    ip -n "$ns_sw" addr add 198.18.0.1/24 dev br0
-    ip -n "$ns_sw" link set br0 up
-    for host in a:11 b:12 be:21 cl:31; do
-        local name=${host%%:*} octet=${host#*:}
-        local target="$tag-$name"
-        ip link add "p-$name" netns "$ns_sw" type veth peer name eth0 netns "$target" || fail "veth $name"
-        ip -n "$ns_sw" link set "p-$name" master br0 up
-        ip -n "$target" addr add "198.18.0.$octet/24" dev eth0
-        ip -n "$target" link set eth0 up
-    done
-    mkdir -p "$dir/www"
-    echo "hello from the backend" >"$dir/www/index.html"
-    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
-        >"$dir/backend.log" 2>&1 &
-    other_pids+=($!)
-}
-
-# write_config NODE PRIORITY OWN PEER INTERVAL
-write_config() {
-    local node=$1 priority=$2 own=$3 peer=$4 interval=$5
-    cat >"$dir/$node.yaml" <<YAML
-node:
-  name: $node
-  admin: $dir/$node.admin
-  threads: 1
-  drain_timeout: 1s
-ha:
-  listen: 198.18.0.$own:7946
-  peers: [198.18.0.$peer:7946]
-  key_file: $dir/ha.key
-  interval: $interval
-  dead_after: 3
-  priority: $priority
-  preempt: false
-  helper: $dir/$node.vip.sock
-  track:
-    - gateway: 198.18.0.1
-      interval: 200ms
-      timeout: 100ms
-  vips:
-    - address: 198.18.0.100/24
-      interface: eth0
-frontends:
-  - name: web
-    bind: 198.18.0.100:80
-    backend: app
-backends:
-  - name: app
-    servers: [{ name: be1, address: 198.18.0.21:8080 }]
-YAML
-}
-
-# start_helper NODE NS
-start_helper() {
-    local node=$1 ns=$2
-    ip netns exec "$ns" "$tandem" vip-helper --socket "$dir/$node.vip.sock" --allow 198.18.0.100/24@eth0 \
-        --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &
-    pid_of[helper-$node]=$!
-}
-
-# start_daemon NODE NS
-start_daemon() {
-    local node=$1 ns=$2
-    ip netns exec "$ns" "$tandem" run --config "$dir/$node.yaml" >>"$dir/daemon-$node.log" 2>&1 &
-    pid_of[daemon-$node]=$!
-}
-
-# holders — prints the nodes whose eth0 has the VIP, space separated.
-holders() {
-    local out=()
-    ip -n "$ns_a" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-a)
-    ip -n "$ns_b" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-b)
-    echo "${out[*]}"
-}
-
-# status_field NODE EXPR — a python expression over the status JSON `s`.
-status_field() {
-    "$tandem" status --json --admin "$dir/$1.admin" 2>/dev/null |
-        python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
-}
-
-# wait_until SECONDS COMMAND... — polls every 20 ms.
-wait_until() {
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 50; i++)); do
-        "$@" && return 0
-        sleep 0.02
-    done
-    return 1
-}
-one_holder() { local h; h=$(holders); [[ -n "$h" && "$h" != *" "* ]]; }
-holder_is() { [[ $(holders) == "$1" ]]; }
-state_is() { [[ $(status_field "$1" 's["ha"]["state"]') == "$2" ]]; }
 
 # measure_takeover ACTIVE STANDBY — SIGKILLs ACTIVE's daemon; sets `takeover` to the ms from its last
 # heartbeat (as captured on the standby) to the VIP's arrival on the standby's eth0. Runs in this shell
@@ -192,11 +66,6 @@ PY
 
 # --- the run -----------------------------------------------------------------------------------------
 make_lab
-umask 077
-printf '# test key\n1 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$dir/ha.key"
-umask 022
-wait_for_backend() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
-wait_until 10 wait_for_backend || fail "the backend did not start"
 
 # A world-readable key is refused by `tandem check` and `tandem run`, naming the file.
 write_config lb-a 150 11 12 50ms
@@ -212,25 +81,6 @@ out=$(ip netns exec "$ns_a" "$tandem" run --config "$dir/open.yaml" 2>&1); statu
 out=$("$tandem" status --admin "$dir/nobody.admin" 2>&1); status=$?
 [[ $status -eq 1 && "$out" == *"no tandem daemon is running"* ]] || fail "status without daemon ($status): $out"
 
-run_pair() {
-    local interval=$1
-    write_config lb-a 150 11 12 "$interval"
-    write_config lb-b 100 12 11 "$interval"
-    start_helper lb-a "$ns_a"; start_helper lb-b "$ns_b"
-    start_daemon lb-a "$ns_a"; start_daemon lb-b "$ns_b"
-    wait_until 10 one_holder || fail "no single VIP holder after start (holders: '$(holders)')"
-    wait_until 5 state_is lb-b STANDBY || fail "lb-b is not STANDBY"
-    wait_until 5 state_is lb-a ACTIVE || fail "lb-a is not ACTIVE"
-}
-
-stop_pair() {
-    local role
-    for role in daemon-lb-a daemon-lb-b helper-lb-a helper-lb-b; do
-        [[ -n "${pid_of[$role]:-}" ]] && { kill -9 "${pid_of[$role]}" 2>/dev/null; wait "${pid_of[$role]}" 2>/dev/null; }
-        pid_of[$role]=""
-    done
-}
-
 if [[ -n "${HA_MEASURE:-}" ]]; then
     for interval in 50ms 100ms; do
         run_pair "$interval"
@@ -243,8 +93,7 @@ if [[ -n "${HA_MEASURE:-}" ]]; then
             echo "interval $interval round $round: $active killed, $standby took over ${sample} ms after the last heartbeat"
             limit=$(( ${interval%ms} * 3 + 100 ))
             python3 -c "import sys; sys.exit(0 if $sample <= $limit else 1)" || fail "takeover $sample ms > $limit ms"
-            ns_active=$ns_a; [[ $active == lb-b ]] && ns_active=$ns_b
-            start_daemon "$active" "$ns_active"
+            start_daemon "$active"
             wait_until 5 state_is "$active" STANDBY || fail "$active did not come back as STANDBY"
             tmp=$active; active=$standby; standby=$tmp
         done
@@ -285,7 +134,7 @@ body=$(ip netns exec "$ns_cl" curl -s -m 2 http://198.18.0.100/) || fail "curl t
 [[ $body == "hello from the backend" ]] || fail "unexpected body after failover: $body"
 
 # The old ACTIVE comes back: it stays STANDBY (preempt off), and still only lb-b holds the VIP.
-start_daemon lb-a "$ns_a"
+start_daemon lb-a
 wait_until 5 state_is lb-a STANDBY || fail "lb-a did not come back as STANDBY"
 [[ $(holders) == lb-b ]] || fail "after lb-a's return, holders: $(holders)"
 

@@ -9,7 +9,8 @@
 #   - the ACTIVE's helper killed: the node goes FAULT and the peer takes over (fail-safe); when the helper is
 #     back the stale address is removed and preemption returns the VIP;
 #   - a partition of the heartbeat path (the direct heartbeat link down): both claim; after the heal at most
-#     one node holds the VIP within one interval (+ the helper's netlink call).
+#     one node holds the VIP within one interval (+ the helper's netlink call);
+#   - every backend of the peer down (it says so in its heartbeats): the drill refuses.
 # Usage: ha-scenarios.sh PATH/TO/tandem      (root; iproute2, python3, curl)
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -103,4 +104,13 @@ echo "partition healed: one holder after ${settled} ms (interval 100 ms)"
 (( settled <= 300 )) || fail "two holders for ${settled} ms after the heal (limit: one interval + 200 ms)"
 wait_until 3 holder_is lb-a || fail "lb-a (higher priority) should hold the VIP after the heal: $(holders)"
 wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY after the heal"
+# --- every backend of the peer down: the drill refuses ---------------------------------------------------
+kill -9 "$backend_pid"; wait "$backend_pid" 2>/dev/null
+peer_backends_down() { [[ $(status_field lb-a 's["ha"]["peer"]["backendsDown"]') == True ]]; }
+wait_until 5 peer_backends_down ||
+    fail "lb-a does not see lb-b's backends down"
+out=$("$tandem" drill --admin "$dir/lb-a.admin" --probe http://198.18.0.100/ 2>&1); status=$?
+[[ $status -eq 1 && $out == *"every backend server of peer lb-b is down"* ]] || fail "drill with the peer's backends down ($status): $out"
+"$tandem" status --admin "$dir/lb-a.admin" | grep -q "lb-b STANDBY (all its backends down)" || fail "status does not show the peer's backends down"
+[[ $(holders) == lb-a ]] || fail "a refused drill moved the VIP"
 echo "ok ($(elapsed_ms) ms)"

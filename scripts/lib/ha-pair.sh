@@ -63,13 +63,18 @@ make_lab() {
     ip -n "$ns_b" link set hb0 up
     mkdir -p "$dir/www"
     echo "hello from the backend" >"$dir/www/index.html"
-    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
-        >"$dir/backend.log" 2>&1 &
-    other_pids+=($!)
+    start_backend
     umask 077
     printf '# test key\n1 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$dir/ha.key"
     umask 022
     wait_until 10 backend_answers || fail "the backend did not start"
+}
+# start_backend — the backend's http.server (pid in backend_pid).
+start_backend() {
+    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
+        >>"$dir/backend.log" 2>&1 &
+    backend_pid=$!
+    other_pids+=($backend_pid)
 }
 backend_answers() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
 
@@ -97,6 +102,7 @@ ${PAIR_EXTRA_HA:-}
     - gateway: 198.18.0.1
       interval: 200ms
       timeout: 100ms
+    - { backends: all, penalty: 10 }
   vips:
     - address: 198.18.0.100/24
       interface: eth0
@@ -106,6 +112,7 @@ frontends:
     backend: app
 backends:
   - name: app
+    health: { http: /, interval: 200ms, timeout: 150ms, rise: 1, fall: 2 }
     servers: [{ name: be1, address: 198.18.0.21:8080 }]
 YAML
 }
