@@ -101,7 +101,9 @@ struct EventLogEncodingTests {
         #expect(EventTimestamp(rfc3339: "2026-11-29T18:03:23Z")?.millisecondsSinceEpoch == 1_795_975_403_000)
         #expect(EventTimestamp(rfc3339: "2026-11-29T18:03:23.5Z")?.millisecondsSinceEpoch == 1_795_975_403_500)
         #expect(EventTimestamp(rfc3339: "1970-01-01T00:00:00.000Z")?.millisecondsSinceEpoch == 0)
-        for bad in ["", "yesterday", "2026-11-29", "2026-13-29T18:03:23Z", "2026-11-29T18:03:23", "2026-11-29T18:03:23.Z"] {
+        for bad in [
+            "", "yesterday", "2026-11-29", "2026-13-29T18:03:23Z", "2026-11-29T18:03:23", "2026-11-29T18:03:23.Z",
+        ] {
             #expect(EventTimestamp(rfc3339: bad) == nil, "\(bad)")
         }
         #expect(Self.time.advanced(by: .seconds(-600)).description == "2026-11-29T17:53:23.123Z")
@@ -109,7 +111,10 @@ struct EventLogEncodingTests {
 
     /// Lines that are not events of this schema do not decode.
     @Test func rejectsOtherJSON() {
-        for line in [#"{"node":"a","event":"summary"}"#, #"{"time":"2026-11-29T18:03:23.123Z","node":"a","event":"nope"}"#, "[]", "{"] {
+        for line in [
+            #"{"node":"a","event":"summary"}"#, #"{"time":"2026-11-29T18:03:23.123Z","node":"a","event":"nope"}"#, "[]",
+            "{",
+        ] {
             #expect(throws: (any Error).self) { try HAEvent(jsonLine: line) }
         }
     }

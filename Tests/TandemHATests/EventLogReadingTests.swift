@@ -29,7 +29,8 @@ struct EventLogReadingTests {
     /// are kept; blank lines are neither.
     @Test func malformedLinesAreSkipped() {
         var reader = HAEventLineReader()
-        let text = [Self.line("one"), "not json", "", #"{"time":"x","node":"a","event":"transition"}"#, Self.line("two")]
+        let text =
+            [Self.line("one"), "not json", "", #"{"time":"x","node":"a","event":"transition"}"#, Self.line("two")]
             .joined(separator: "\n") + "\n" + #"{"time":"2026-"#
         let lines = reader.feed(Array(text.utf8))
         #expect(lines.map(\.event.reason) == ["one", "two"])

@@ -50,7 +50,9 @@ struct EventLogScratch {
         var entries = 0
         while let entry = readdir(directory), entries < 10_000 {
             entries += 1
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { unlink(file(name)) }
         }
         closedir(directory)

@@ -18,7 +18,9 @@ struct EventLogSummaryTests {
         var changes: [Window.PeerChange] = []
         for gap in gaps {
             clock.advance(by: gap)
-            if let change = window.received(from: "lb-b", at: clock.now, roundTrip: roundTrip) { changes.append(change) }
+            if let change = window.received(from: "lb-b", at: clock.now, roundTrip: roundTrip) {
+                changes.append(change)
+            }
         }
         return changes
     }
@@ -43,7 +45,8 @@ struct EventLogSummaryTests {
     /// Two missing heartbeats in the middle (a 300 ms gap) count as 2 lost of 10 expected: 20 %.
     @Test func gapCountsAsLoss() {
         var window = makeWindow()
-        let gaps: [Duration] = [.zero] + Array(repeating: Self.interval, count: 4) + [Self.interval * 3]
+        let gaps: [Duration] =
+            [.zero] + Array(repeating: Self.interval, count: 4) + [Self.interval * 3]
             + Array(repeating: Self.interval, count: 2)
         _ = arrive(&window, gaps: gaps)
         let summary = window.summarize(at: clock.now)
@@ -57,7 +60,10 @@ struct EventLogSummaryTests {
     /// give differences 20, 40, 20 → 26.667 ms; small timing noise does not count as loss.
     @Test func jitterFromInterArrivalTimes() {
         var window = makeWindow()
-        _ = arrive(&window, gaps: [.zero, .milliseconds(100), .milliseconds(120), .milliseconds(80), .milliseconds(100)])
+        _ = arrive(
+            &window,
+            gaps: [.zero, .milliseconds(100), .milliseconds(120), .milliseconds(80), .milliseconds(100)]
+        )
         let summary = window.summarize(at: clock.now)
         #expect(summary.jitter == Duration.milliseconds(80) / 3)
         #expect(summary.lost == 0)
@@ -132,6 +138,8 @@ struct EventLogSummaryTests {
         #expect(event.peerState == "STANDBY")
         var dead = summary
         dead.peerAlive = false
-        #expect(HeartbeatEventRecorder.event(dead, state: .active, peerState: .standby, node: "lb-a").peerState == "dead")
+        #expect(
+            HeartbeatEventRecorder.event(dead, state: .active, peerState: .standby, node: "lb-a").peerState == "dead"
+        )
     }
 }

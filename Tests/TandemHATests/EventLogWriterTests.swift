@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 @testable import TandemHA
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Heartbeat log: the writer")
 struct EventLogWriterTests {
@@ -77,7 +78,9 @@ struct EventLogWriterTests {
         await withTaskGroup(of: Void.self) { group in
             for task in 0..<8 {
                 group.addTask {
-                    for index in 0..<50 { log.write(Self.event(String(repeating: "x", count: 500) + "\(task)-\(index)")) }
+                    for index in 0..<50 {
+                        log.write(Self.event(String(repeating: "x", count: 500) + "\(task)-\(index)"))
+                    }
                 }
             }
         }

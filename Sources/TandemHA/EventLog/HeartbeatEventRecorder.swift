@@ -21,8 +21,10 @@ final class HeartbeatEventRecorder: Sendable {
         self.state = Mutex(State(window: Window(interval: interval, deadWindow: deadWindow, start: start)))
     }
 
-    /// The service started or stopped.
+    /// The service started or stopped. A start opens a fresh window: what happened between construction and
+    /// `run()` (binding, waiting for the helper) is not heartbeat traffic.
     func lifecycle(_ kind: HAEvent.Kind, state: NodeState, reason: String) {
+        if kind == .started { _ = self.state.withLock { $0.window.summarize(at: .now) } }
         log.record(.lifecycle(kind, state: state, reason: reason, node: log.node))
     }
 
