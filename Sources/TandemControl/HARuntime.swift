@@ -6,6 +6,10 @@ import TandemConfig
 import TandemHA
 import TandemNetlink
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The HA half of the daemon, built from the `ha:` section: the heartbeat service, the VIP controller (a client
 /// of the VIP helper) and one tracker per `track: - gateway:`.
 ///
@@ -21,17 +25,21 @@ public final class HARuntime: Sendable {
     public let vipController: HelperVIPController
     /// The gateway trackers.
     public let gatewayTrackers: [GatewayTracker]
+    /// The heartbeat log (`ha.log`); the daemon reopens it on SIGHUP.
+    public let eventLog: HAEventLog
     private let vips: [(address: String, interface: String)]
 
     private init(
         heartbeat: HeartbeatService,
         vipController: HelperVIPController,
         gatewayTrackers: [GatewayTracker],
+        eventLog: HAEventLog,
         vips: [(address: String, interface: String)]
     ) {
         self.heartbeat = heartbeat
         self.vipController = vipController
         self.gatewayTrackers = gatewayTrackers
+        self.eventLog = eventLog
         self.vips = vips
     }
 
@@ -88,11 +96,24 @@ public final class HARuntime: Sendable {
             preemptDelay: ha.preemptDelay,
             backendPenalty: backendPenalty
         )
+        let eventLog = HAEventLog(node: node.name, path: ha.logPath, logger: logger)
+        vipController.recordEvents(to: eventLog)
+        // TANDEM_HA_SUMMARY_INTERVAL (e.g. `1s`) shortens the 10 s summary period for end-to-end tests.
+        let summaryInterval = getenv("TANDEM_HA_SUMMARY_INTERVAL").flatMap {
+            Duration(configString: String(cString: $0))
+        }
         let heartbeat = HeartbeatService(
-            configuration: .init(machine: machine, listen: listen, peers: peers, keyring: keyring),
+            configuration: .init(
+                machine: machine,
+                listen: listen,
+                peers: peers,
+                keyring: keyring,
+                summaryInterval: summaryInterval ?? .seconds(10)
+            ),
             vipController: vipController,
             group: group,
-            logger: logger
+            logger: logger,
+            eventLog: eventLog
         )
         do {
             try await heartbeat.bind()
@@ -120,6 +141,7 @@ public final class HARuntime: Sendable {
             heartbeat: heartbeat,
             vipController: vipController,
             gatewayTrackers: trackers,
+            eventLog: eventLog,
             vips: ha.vips.map { ($0.address.description, $0.interface) }
         )
     }

@@ -22,6 +22,7 @@ public final class HelperVIPController: VIPController, Service, Sendable {
     private let client: Mutex<VIPHelperClient?>
     private let observer = Mutex<(@Sendable (Bool) -> Void)?>(nil)
     private let shuttingDown = Mutex(false)
+    private let eventLog = Mutex<HAEventLog?>(nil)
     private let losses: AsyncStream<Void>
     private let lossContinuation: AsyncStream<Void>.Continuation
 
@@ -43,20 +44,26 @@ public final class HelperVIPController: VIPController, Service, Sendable {
         self.observer.withLock { $0 = observer }
     }
 
+    /// Also writes each VIP call's result, steps and durations to the heartbeat log (JSON only: this controller
+    /// logs its own line for people).
+    public func recordEvents(to log: HAEventLog) {
+        eventLog.withLock { $0 = log }
+    }
+
     public func claim() async throws {
-        try await forEachBinding("claimed") { client, binding in
+        try await forEachBinding("claimed", .vipClaim) { client, binding in
             try await client.claim(vip: binding.vip, interface: binding.interface)
         }
     }
 
     public func release() async throws {
-        try await forEachBinding("released") { client, binding in
+        try await forEachBinding("released", .vipRelease) { client, binding in
             try await client.release(vip: binding.vip, interface: binding.interface)
         }
     }
 
     public func reannounce() async throws {
-        try await forEachBinding("re-announced") { client, binding in
+        try await forEachBinding("re-announced", .vipAnnounce) { client, binding in
             try await client.announce(vip: binding.vip, interface: binding.interface)
         }
     }
@@ -113,26 +120,61 @@ public final class HelperVIPController: VIPController, Service, Sendable {
     /// summary of the failures.
     private func forEachBinding(
         _ verb: String,
+        _ kind: HAEvent.Kind,
         _ call: (VIPHelperClient, VIPBinding) async throws -> ClaimReport
     ) async throws {
         guard let client = client.withLock({ $0 }) else {
             throw HelperVIPControllerError(failures: ["no connection to the VIP helper"])
         }
         var failures: [String] = []
+        let eventLog = eventLog.withLock { $0 }
         for binding in bindings {
             let started = ContinuousClock.now
             do {
                 let report = try await call(client, binding)
-                let total = HAStatusReport.milliseconds(started.duration(to: .now))
+                let elapsed = started.duration(to: .now)
+                let total = HAStatusReport.milliseconds(elapsed)
                 logger.notice(
                     "\(verb) \(binding) in \(Self.format(total)) ms (\(Self.describe(report.steps)))"
                 )
+                eventLog?.write(Self.event(kind, binding, elapsed, report.steps, error: nil, node: eventLog?.node))
             } catch {
                 logger.error("\(verb) \(binding) failed: \(error)")
                 failures.append("\(binding): \(error)")
+                let elapsed = started.duration(to: .now)
+                eventLog?.write(Self.event(kind, binding, elapsed, [], error: "\(error)", node: eventLog?.node))
             }
         }
         if !failures.isEmpty { throw HelperVIPControllerError(failures: failures) }
+    }
+
+    /// The heartbeat-log line for one VIP call; a step's detail is its result and, for announcements, the plan.
+    static func event(
+        _ kind: HAEvent.Kind,
+        _ binding: VIPBinding,
+        _ total: Duration,
+        _ steps: [VIPHelperStep],
+        error: String?,
+        node: String?
+    ) -> HAEvent {
+        let eventSteps = steps.map { step in
+            var details: [String] = []
+            if let result = step.result { details.append(result) }
+            if let count = step.count, let planned = step.plannedMs {
+                details.append("\(count) over \(format(planned)) ms")
+            }
+            let detail = details.isEmpty ? nil : details.joined(separator: ", ")
+            return HAEvent.Step(step: step.step, ms: step.ms, detail: detail)
+        }
+        return .vip(
+            kind,
+            vip: binding.vip.description,
+            interface: binding.interface,
+            total: total,
+            steps: eventSteps,
+            error: error,
+            node: node ?? ""
+        )
     }
 
     /// `interface-lookup 0.012 ms, netlink-add 0.402 ms added, garp 0.051 ms (3 over 200 ms)`.

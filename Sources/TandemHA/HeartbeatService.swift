@@ -30,19 +30,23 @@ public final class HeartbeatService: Sendable {
         public var keyring: HeartbeatKeyring
         /// Allowed distance between a sender's timestamp and our wall clock.
         public var clockWindow: Duration
+        /// How often the heartbeat log gets a `summary` line.
+        public var summaryInterval: Duration
 
         public init(
             machine: Machine.Configuration,
             listen: SocketAddress,
             peers: [SocketAddress],
             keyring: HeartbeatKeyring,
-            clockWindow: Duration = .seconds(10)
+            clockWindow: Duration = .seconds(10),
+            summaryInterval: Duration = .seconds(10)
         ) {
             self.machine = machine
             self.listen = listen
             self.peers = peers
             self.keyring = keyring
             self.clockWindow = clockWindow
+            self.summaryInterval = summaryInterval
         }
     }
 
@@ -59,7 +63,6 @@ public final class HeartbeatService: Sendable {
         /// The newest peer timestamp and when (our monotonic clock) it arrived, for the echo.
         var peerTimestamp: (value: UInt64, receivedAt: ContinuousClock.Instant)?
         var roundTrips = RoundTripSamples()
-        var rejectionLog = RateLimitedLog<ContinuousClock>(limit: 10, interval: .seconds(60))
         var vipFailures: UInt64 = 0
         /// The one-shot tick at the machine's next deadline.
         var deadlineTick: (instant: ContinuousClock.Instant, task: Scheduled<Void>)?
@@ -69,6 +72,7 @@ public final class HeartbeatService: Sendable {
     private let vipController: any VIPController
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let events: HeartbeatEventRecorder
     private let clock = ContinuousClock()
     private let core: Mutex<Core>
     private let channel = Mutex<(any Channel)?>(nil)
@@ -80,12 +84,19 @@ public final class HeartbeatService: Sendable {
         configuration: Configuration,
         vipController: any VIPController,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "tandem.ha")
+        logger: Logger = Logger(label: "tandem.ha"),
+        eventLog: HAEventLog? = nil
     ) {
         self.configuration = configuration
         self.vipController = vipController
         self.group = group
         self.logger = logger
+        self.events = HeartbeatEventRecorder(
+            log: eventLog ?? HAEventLog(node: configuration.machine.nodeName, path: nil, logger: logger),
+            interval: configuration.machine.interval,
+            deadWindow: configuration.machine.deadWindow,
+            start: ContinuousClock.now
+        )
         self.core = Mutex(
             Core(
                 machine: Machine(configuration: configuration.machine),
@@ -168,6 +179,14 @@ public final class HeartbeatService: Sendable {
         try await bind()
         guard let channel = channel.withLock({ $0 }) else { return }
         let vipTask = Task { [self] in await executeVIPCommands() }
+        let (firstState, firstReason) = core.withLock { ($0.machine.state, $0.machine.reason) }
+        events.lifecycle(.started, state: firstState, reason: firstReason)
+        let summaryEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.summaryInterval)))
+        let summaries = channel.eventLoop.scheduleRepeatedTask(initialDelay: summaryEvery, delay: summaryEvery) {
+            [self] _ in
+            let status = self.status()
+            self.events.summarize(at: clock.now, state: status.state, peerState: status.peer?.state)
+        }
         let tickEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.machine.interval / 2)))
         let ticker = channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: tickEvery) { [self] _ in
             self.deliver(.tick(clock.now))
@@ -179,6 +198,7 @@ public final class HeartbeatService: Sendable {
             cancelledContinuation.finish()
         }
         ticker.cancel()
+        summaries.cancel()
         core.withLock { core in
             core.deadlineTick?.task.cancel()
             core.deadlineTick = nil
@@ -196,10 +216,12 @@ public final class HeartbeatService: Sendable {
         stopping.withLock { $0 = true }
         try? await self.channel.withLock({ $0 })?.close()
         self.channel.withLock { $0 = nil }
+        events.lifecycle(.stopped, state: .fault, reason: "shut down: VIPs released, FAULT sent to the peer")
     }
 
     /// Feeds a track result, backend health or an administrator's command (or a tick) to the machine.
     public func deliver(_ event: Machine.Event) {
+        if case .tick(let now) = event { events.tick(at: now) }
         let (actions, deadline) = core.withLock { ($0.machine.receive(event), $0.machine.nextDeadline) }
         perform(actions)
         scheduleTick(at: deadline)
@@ -266,16 +288,21 @@ public final class HeartbeatService: Sendable {
     private func handle(datagram: [UInt8]) {
         let arrival = clock.now
         let wallNow = Self.wallClockNanoseconds()
-        let (actions, logLines) = core.withLock { core -> ([Machine.Action], [String]) in
+        var rejected: HeartbeatRejection?
+        var accepted: (name: String, roundTrip: Duration?)?
+        let actions = core.withLock { core -> [Machine.Action] in
             switch core.receiver.receive(datagram, wallClockNanoseconds: wallNow) {
             case .failure(let rejection):
-                if rejection == .duplicate { return ([], []) }
-                let lines = core.rejectionLog.lines(for: "heartbeat rejected: \(rejection.rawValue)", at: arrival)
-                return ([], lines)
+                if rejection != .duplicate { rejected = rejection }
+                return []
             case .success(let heartbeat):
+                var roundTrip: Duration?
                 if heartbeat.echo != 0, wallNow > heartbeat.echo, wallNow - heartbeat.echo < 10_000_000_000 {
-                    core.roundTrips.add(.nanoseconds(Int64(wallNow - heartbeat.echo)))
+                    let sample = Duration.nanoseconds(Int64(wallNow - heartbeat.echo))
+                    core.roundTrips.add(sample)
+                    roundTrip = sample
                 }
+                accepted = (heartbeat.nodeName, roundTrip)
                 core.peerTimestamp = (heartbeat.timestamp, arrival)
                 let peerHeartbeat = Machine.PeerHeartbeat(
                     name: heartbeat.nodeName,
@@ -285,10 +312,11 @@ public final class HeartbeatService: Sendable {
                     priority: heartbeat.priority,
                     arrival: arrival
                 )
-                return (core.machine.receive(.heartbeat(peerHeartbeat)), [])
+                return core.machine.receive(.heartbeat(peerHeartbeat))
             }
         }
-        for line in logLines { logger.warning("\(line)") }
+        if let rejected { events.rejected(rejected, at: arrival) }
+        if let accepted { events.accepted(from: accepted.name, at: arrival, roundTrip: accepted.roundTrip) }
         perform(actions)
         scheduleTick(at: core.withLock { $0.machine.nextDeadline })
     }
@@ -307,7 +335,7 @@ public final class HeartbeatService: Sendable {
             case .reannounceVIPs:
                 vipContinuation.yield(.reannounce)
             case .log(let transition):
-                logger.notice("\(transition)")
+                events.transition(transition)
             }
         }
     }
@@ -335,6 +363,7 @@ public final class HeartbeatService: Sendable {
             )
             return (heartbeat.signed(with: core.receiver.keyring), core.peers)
         }
+        events.sentHeartbeat()
         for peer in peers {
             let buffer = channel.allocator.buffer(bytes: packet)
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)

@@ -97,7 +97,10 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         // SIGHUP reloads; each feature appends what it reloads (TLS certificates, the heartbeat log).
-        let reloadActions: [HangupReloader.Action] = []
+        var reloadActions: [HangupReloader.Action] = []
+        if let ha {
+            reloadActions.append(HangupReloader.Action(name: "heartbeat log", run: { ha.eventLog.reopen() }))
+        }
         let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)

@@ -11,10 +11,11 @@ struct Tandem: AsyncParsableCommand {
               tandem check --config /etc/tandem/tandem.yaml
               tandem run --config /etc/tandem/tandem.yaml
               tandem status --config /etc/tandem/tandem.yaml
+              tandem logs --config /etc/tandem/tandem.yaml --since 10m
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
-            VIPHelperCommand.self,
+            LogsCommand.self, VIPHelperCommand.self,
         ]
     )
 

@@ -1,0 +1,25 @@
+extension HAEvent {
+    /// What happened; the raw value is the `event` field of the line.
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The heartbeat service started.
+        case started
+        /// The heartbeat service stopped (graceful shutdown; a crash leaves no line).
+        case stopped
+        /// The node changed state.
+        case transition
+        /// A valid heartbeat from the peer after silence (or the first one).
+        case peerAlive = "peer_alive"
+        /// No valid heartbeat from the peer for the dead window.
+        case peerDead = "peer_dead"
+        /// A datagram was rejected (rate-limited).
+        case rejected
+        /// A VIP was claimed (added and announced).
+        case vipClaim = "vip_claim"
+        /// A VIP was released.
+        case vipRelease = "vip_release"
+        /// A VIP was announced again.
+        case vipAnnounce = "vip_announce"
+        /// The periodic heartbeat statistics.
+        case summary
+    }
+}
