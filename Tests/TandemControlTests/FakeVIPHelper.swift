@@ -78,8 +78,10 @@ final class FakeVIPHelper: Sendable {
         for channel in channels { try? await channel.close() }
     }
 
+    /// Closes the listener first, so that a client reconnecting the moment its connection drops cannot get in
+    /// between, then drops every connection.
     func stop() async {
-        await dropConnections()
         try? await listener.close()
+        await dropConnections()
     }
 }
