@@ -66,11 +66,13 @@ public struct HTTPProbe: Sendable {
         return HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
     }
 
-    private static func hostHeader(for address: SocketAddress) -> String {
+    /// `IP:PORT` (`[IP]:PORT` for IPv6): an address built from an IP literal has an empty `host`, and
+    /// `Host: :80` is a 400 at nginx, so the header is built from the numeric address.
+    static func hostHeader(for address: SocketAddress) -> String {
         let port = address.port.map { ":\($0)" } ?? ""
         switch address {
-        case .v4(let address): return address.host + port
-        case .v6(let address): return "[\(address.host)]" + port
+        case .v4: return (address.ipAddress ?? "localhost") + port
+        case .v6: return "[\(address.ipAddress ?? "::1")]" + port
         case .unixDomainSocket: return "localhost"
         }
     }

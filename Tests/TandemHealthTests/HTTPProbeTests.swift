@@ -99,6 +99,21 @@ import Testing
         try await server.close()
     }
 
+    /// Without `host:` the Host header is the numeric address and port (never `Host: :PORT`, a 400 at nginx).
+    @Test func defaultHostIsTheNumericAddress() async throws {
+        let server = try await RawTCPServer(
+            group: group,
+            behavior: .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        )
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: server.address.port!)
+        let probe = HTTPProbe(target: target, path: "/", host: nil, expectStatus: 200, timeout: .seconds(2))
+        #expect(try await probe.run(on: group.next()).get() == .success)
+        let request = server.received.elements.joined()
+        #expect(request.contains("Host: 127.0.0.1:\(server.address.port!)\r\n"))
+        #expect(HTTPProbe.hostHeader(for: try SocketAddress(ipAddress: "::1", port: 8080)) == "[::1]:8080")
+        try await server.close()
+    }
+
     #if os(Linux)
     /// A connect that hangs (full accept queue) is bounded by the same deadline and reported as "timeout".
     @Test func hangingConnectTimesOut() async throws {

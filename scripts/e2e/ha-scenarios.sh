@@ -29,6 +29,27 @@ check() { python3 -c "import json,sys; d=json.load(open('$1')); sys.exit(0 if ($
 field() { python3 -c "import json; d=json.load(open('$1')); print($2)"; }
 
 make_lab
+
+# HA_DRILLS=N [HA_INTERVAL=100ms]: instead, run N drills (each on the node that is ACTIVE then, preempt off,
+# probing from the client namespace) and print every outage and their median.
+if [[ -n "${HA_DRILLS:-}" ]]; then
+    run_pair "${HA_INTERVAL:-100ms}"
+    active=lb-a standby=lb-b outages=()
+    for round in $(seq 1 "$HA_DRILLS"); do
+        ip netns exec "$ns_cl" "$tandem" drill --admin "$dir/$active.admin" --probe http://198.18.0.100/ \
+            --duration 1s --hold 2s --json >"$dir/drill-$round.json" || fail "drill $round: $(cat "$dir/drill-$round.json")"
+        outage=$(field "$dir/drill-$round.json" 'd["outageMs"]')
+        outages+=("$outage")
+        echo "drill $round: $active → $standby, handover $(field "$dir/drill-$round.json" 'd["handoverMs"]') ms," \
+            "outage $outage ms, $(field "$dir/drill-$round.json" 'd["failed"]')/$(field "$dir/drill-$round.json" 'd["probes"]') probes failed"
+        sleep 2.5   # the step-down hold ends; preempt is off, so the new ACTIVE keeps the VIP
+        tmp=$active; active=$standby; standby=$tmp
+    done
+    median=$(printf '%s\n' "${outages[@]}" | python3 -c 'import sys,statistics; print(statistics.median(float(l) for l in sys.stdin))')
+    echo "interval ${HA_INTERVAL:-100ms}: median drill outage ${median} ms over $HA_DRILLS drills (${outages[*]})"
+    exit 0
+fi
+
 export PAIR_PREEMPT=true PAIR_PREEMPT_DELAY=1s
 run_pair 100ms
 
