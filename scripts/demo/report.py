@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The demo's report: the ACTIVE timeline, the client probes, the client-visible outages and a verdict.
+
+Inputs in DIR (all times CLOCK_MONOTONIC seconds, the clock of every network namespace):
+    events.txt   TIME KEY TEXT...                  KEY: kill, restart, load-stop (written by demo.sh)
+    states.txt   TIME NODE STATE NODE STATE        one line per status round (poller.py)
+    probes.txt   TIME ok|failed WHAT LATENCY_MS    one line per probe (prober.py), TIME = when it was sent
+
+Failed probes are grouped into disruptions: a disruption runs from its first failed probe to the first
+successful probe sent after its last failed probe; a failure sent within GAP of that success extends it.
+Its outage is that span (send time to send time, so the resolution is the probe period). The failover
+outage is the disruption that starts between just before the kill and 1 s after the standby reported
+ACTIVE; the failback outage the one that starts within 1 s of the old node reporting ACTIVE again (the
+preempt). No such disruption means an outage of 0 ms. Any other failed probe is listed with its time.
+
+Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTIVE again at the end, both
+outages are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
+
+Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS
+"""
+import collections
+import math
+import sys
+from dataclasses import dataclass
+
+GAP = 0.1
+
+
+@dataclass
+class Disruption:
+    first: float
+    last_failure: float
+    failed: int
+    recovered: float | None = None
+
+    @property
+    def outage_ms(self) -> float:
+        return math.inf if self.recovered is None else (self.recovered - self.first) * 1000
+
+
+def read(path: str) -> list[list[str]]:
+    with open(path) as file:
+        return [line.split() for line in file if line.strip()]
+
+
+def disruptions(probes: list[tuple[float, bool, str, float]]) -> list[Disruption]:
+    found: list[Disruption] = []
+    for sent, ok, _, _ in probes:
+        current = found[-1] if found else None
+        if ok:
+            if current and current.recovered is None and sent > current.last_failure:
+                current.recovered = sent
+        elif current and (current.recovered is None or sent - current.recovered < GAP):
+            current.last_failure, current.failed, current.recovered = sent, current.failed + 1, None
+        else:
+            found.append(Disruption(first=sent, last_failure=sent, failed=1))
+    return found
+
+
+def merged(group: list[Disruption]) -> Disruption | None:
+    if not group:
+        return None
+    return Disruption(first=group[0].first, last_failure=group[-1].last_failure,
+                      failed=sum(d.failed for d in group), recovered=group[-1].recovered)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def main() -> int:
+    directory, first, second = sys.argv[1], sys.argv[2], sys.argv[3]
+    period_ms, timeout_ms, max_outage_ms = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+    events = {fields[1]: (float(fields[0]), " ".join(fields[2:])) for fields in read(f"{directory}/events.txt")}
+    rounds = []
+    for fields in read(f"{directory}/states.txt"):
+        states = dict(zip(fields[1::2], fields[2::2]))
+        if states.get(first, "?") != "?" and states.get(second, "?") != "?":
+            rounds.append((float(fields[0]), states[first], states[second]))
+    probes = sorted((float(f[0]), f[1] == "ok", f[2], float(f[3])) for f in read(f"{directory}/probes.txt"))
+    kill, restart, stop = events["kill"][0], events["restart"][0], events["load-stop"][0]
+    zero = probes[0][0] if probes else events["load-start"][0]
+
+    def rel(time: float) -> str:
+        return f"{time - zero:+.1f}s".rjust(7)
+
+    def active(a: str, b: str) -> str:
+        names = [name for name, state in ((first, a), (second, b)) if state == "ACTIVE"]
+        return " + ".join(names) if names else "nobody"
+
+    # The timeline: every change in the pair's states, and the demo's own actions.
+    entries = [(events[key][0], f"** {first} {events[key][1]}") for key in ("kill", "restart")]
+    previous = None
+    last_holder = None
+    for time, a, b in rounds:
+        if (a, b) == previous:
+            continue
+        previous = (a, b)
+        holder = active(a, b)
+        label = f"{holder} ACTIVE" if holder != last_holder else ""
+        entries.append((time, f"{label:<20}({first} {a}, {second} {b})"))
+        last_holder = holder
+    entries.sort(key=lambda entry: entry[0])
+
+    before_kill = [r for r in rounds if r[0] < kill]
+    start_ok = bool(before_kill) and active(before_kill[-1][1], before_kill[-1][2]) == first
+    takeover = next((t for t, a, b in rounds if kill < t < restart and b == "ACTIVE"), None)
+    preempt = next((t for t, a, b in rounds if t > restart and a == "ACTIVE"), None)
+    last = [r for r in rounds if r[0] <= stop]
+    end_ok = bool(last) and active(last[-1][1], last[-1][2]) == first
+    both = [t for t, a, b in rounds if a == b == "ACTIVE"]
+    both_twice = any(rounds[i][1] == rounds[i][2] == rounds[i + 1][1] == rounds[i + 1][2] == "ACTIVE"
+                     for i in range(len(rounds) - 1))
+
+    found = disruptions(probes)
+    failover_end = (takeover if takeover is not None else restart) + 1.0
+    failover = merged([d for d in found if kill - 0.3 <= d.first <= failover_end])
+    failback = merged([d for d in found if preempt is not None and abs(d.first - preempt) <= 1.0])
+    others = [d for d in found if not (kill - 0.3 <= d.first <= failover_end)
+              and not (preempt is not None and abs(d.first - preempt) <= 1.0)]
+
+    ok = [p for p in probes if p[1]]
+    reasons = collections.Counter(p[2] for p in probes if not p[1])
+    backends = collections.Counter(p[2] for p in ok)
+    latencies = [p[3] for p in ok]
+
+    def describe(d: Disruption | None) -> str:
+        if d is None:
+            return "0 ms (no probe failed)"
+        end = "no success after it" if d.recovered is None else f"first success after it at {rel(d.recovered).strip()}"
+        return f"{d.outage_ms:.0f} ms ({d.failed} probes failed; first failure at {rel(d.first).strip()}, {end})"
+
+    print()
+    print("======================== Tandem demo report ========================")
+    print(f"pair       {first} (priority 150) and {second} (priority 100), VIP 198.18.0.100, preempt after 3 s")
+    print("timeline   (relative to the first client probe; states polled every ~100 ms)")
+    for time, text in entries:
+        print(f"  {rel(time)}  {text}")
+    print(f"client     {len(probes)} probes in {stop - zero:.1f} s: GET http://198.18.0.100/ every {period_ms} ms, "
+          f"new connection each, {timeout_ms} ms timeout")
+    detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else ""
+    print(f"           {len(ok)} ok, {len(probes) - len(ok)} failed{detail}")
+    print("           answered by " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
+          + f"; latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+    print(f"failover   outage {describe(failover)}")
+    print(f"failback   outage {describe(failback)}")
+    for d in others:
+        print(f"other      {d.failed} probes failed at {rel(d.first).strip()}, outage {d.outage_ms:.0f} ms "
+              "(away from both handovers)")
+    if both:
+        print(f"note       both nodes reported ACTIVE in {len(both)} status round(s), at "
+              + ", ".join(rel(t).strip() for t in both))
+
+    problems = []
+    if not start_ok:
+        problems.append(f"{first} was not the only ACTIVE before the kill")
+    if takeover is None:
+        problems.append(f"{second} did not take over")
+    if not end_ok:
+        problems.append(f"{first} was not the only ACTIVE at the end")
+    for name, d in (("failover", failover), ("failback", failback)):
+        if d is not None and d.outage_ms > max_outage_ms:
+            problems.append(f"{name} outage over {max_outage_ms:.0f} ms")
+    if both_twice:
+        problems.append("both nodes ACTIVE in two status rounds in a row")
+    if problems:
+        print("verdict    FAIL: " + "; ".join(problems))
+    else:
+        failover_ms = failover.outage_ms if failover else 0
+        failback_ms = failback.outage_ms if failback else 0
+        caveat = f"; {sum(d.failed for d in others)} probes failed away from the handovers" if others else ""
+        print(f"verdict    PASS: {second} took over with {failover_ms:.0f} ms client-visible outage, {first} took the "
+              f"VIP back with {failback_ms:.0f} ms{caveat}")
+    print("====================================================================")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
