@@ -2,9 +2,9 @@
 """The demo's observer: every PERIOD ms asks each node `tandem status --json` (in parallel) and records its
 HA state, until STOP_FILE exists or MAX_SECONDS have passed.
 
-One line per round on stdout:  TIME NODE STATE NODE STATE ...
-TIME is CLOCK_MONOTONIC in seconds when the round's calls started (they run at the same time, so the states
-of one line are a snapshot within a few ms); STATE is the node's ha.state (ACTIVE, STANDBY, FAULT, ...),
+One line per round on stdout:  START END NODE STATE NODE STATE ...
+START and END are CLOCK_MONOTONIC seconds when the round's calls were started and when the last one had
+answered: the calls run at the same time, so each state was true at some moment between the two. STATE is the node's ha.state (ACTIVE, STANDBY, FAULT, ...),
 "down" when no daemon answers on its admin socket, or "?" when the status command could not be run.
 
 Usage: poller.py TANDEM PERIOD_MS MAX_SECONDS STOP_FILE NODE=ADMIN_SOCKET...
@@ -40,7 +40,7 @@ def main() -> None:
             except OSError as error:     # this round has no state for the node; the next round asks again
                 print(f"cannot run {tandem}: {error}", file=sys.stderr)
                 calls.append((name, None))
-        fields = [f"{round_start:.6f}"]
+        fields = []
         for name, call in calls:
             state = "?"
             if call is not None:
@@ -52,7 +52,7 @@ def main() -> None:
                     call.communicate()
                     state = "down"
             fields += [name, state]
-        sys.stdout.write(" ".join(fields) + "\n")
+        sys.stdout.write(f"{round_start:.6f} {time.monotonic():.6f} " + " ".join(fields) + "\n")
         sys.stdout.flush()
         delay = round_start + period - time.monotonic()
         if delay > 0:

@@ -3,7 +3,7 @@
 
 Inputs in DIR (all times CLOCK_MONOTONIC seconds, the clock of every network namespace):
     events.txt   TIME KEY TEXT...                  KEY: kill, restart, load-stop (written by demo.sh)
-    states.txt   TIME NODE STATE NODE STATE        one line per status round (poller.py)
+    states.txt   START END NODE STATE NODE STATE   one line per status round (poller.py)
     probes.txt   TIME ok|failed WHAT LATENCY_MS    one line per probe (prober.py), TIME = when it was sent
 
 Failed probes are grouped into disruptions: a disruption runs from its first failed probe to the first
@@ -12,6 +12,8 @@ Its outage is that span (send time to send time, so the resolution is the probe 
 outage is the disruption that starts between just before the kill and 1 s after the standby reported
 ACTIVE; the failback outage the one that starts within 1 s of the old node reporting ACTIVE again (the
 preempt). No such disruption means an outage of 0 ms. Any other failed probe is listed with its time.
+The largest gap between two probes' send times is printed when it exceeds 5 periods: a prober starved of
+CPU stretches the outages it measures.
 
 Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTIVE again at the end, both
 outages are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
@@ -73,11 +75,11 @@ def main() -> int:
     directory, first, second = sys.argv[1], sys.argv[2], sys.argv[3]
     period_ms, timeout_ms, max_outage_ms = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
     events = {fields[1]: (float(fields[0]), " ".join(fields[2:])) for fields in read(f"{directory}/events.txt")}
-    rounds = []
+    rounds = []        # (start, end, state of first, state of second)
     for fields in read(f"{directory}/states.txt"):
-        states = dict(zip(fields[1::2], fields[2::2]))
+        states = dict(zip(fields[2::2], fields[3::2]))
         if states.get(first, "?") != "?" and states.get(second, "?") != "?":
-            rounds.append((float(fields[0]), states[first], states[second]))
+            rounds.append((float(fields[0]), float(fields[1]), states[first], states[second]))
     probes = sorted((float(f[0]), f[1] == "ok", f[2], float(f[3])) for f in read(f"{directory}/probes.txt"))
     kill, restart, stop = events["kill"][0], events["restart"][0], events["load-stop"][0]
     zero = probes[0][0] if probes else events["load-start"][0]
@@ -93,24 +95,25 @@ def main() -> int:
     entries = [(events[key][0], f"** {first} {events[key][1]}") for key in ("kill", "restart")]
     previous = None
     last_holder = None
-    for time, a, b in rounds:
+    for start, end, a, b in rounds:
         if (a, b) == previous:
             continue
         previous = (a, b)
         holder = active(a, b)
         label = f"{holder} ACTIVE" if holder != last_holder else ""
-        entries.append((time, f"{label:<20}({first} {a}, {second} {b})"))
+        entries.append(((start + end) / 2, f"{label:<20}({first} {a}, {second} {b})"))
         last_holder = holder
     entries.sort(key=lambda entry: entry[0])
 
-    before_kill = [r for r in rounds if r[0] < kill]
-    start_ok = bool(before_kill) and active(before_kill[-1][1], before_kill[-1][2]) == first
-    takeover = next((t for t, a, b in rounds if kill < t < restart and b == "ACTIVE"), None)
-    preempt = next((t for t, a, b in rounds if t > restart and a == "ACTIVE"), None)
-    last = [r for r in rounds if r[0] <= stop]
-    end_ok = bool(last) and active(last[-1][1], last[-1][2]) == first
-    both = [t for t, a, b in rounds if a == b == "ACTIVE"]
-    both_twice = any(rounds[i][1] == rounds[i][2] == rounds[i + 1][1] == rounds[i + 1][2] == "ACTIVE"
+    # Rounds are attributed to a phase only when they lie wholly inside it.
+    before_kill = [r for r in rounds if r[1] < kill]
+    start_ok = bool(before_kill) and active(before_kill[-1][2], before_kill[-1][3]) == first
+    takeover = next((end for start, end, a, b in rounds if kill < start and end < restart and b == "ACTIVE"), None)
+    preempt = next((end for start, end, a, b in rounds if start > restart and a == "ACTIVE"), None)
+    last = [r for r in rounds if r[1] <= stop]
+    end_ok = bool(last) and active(last[-1][2], last[-1][3]) == first
+    both = [start for start, end, a, b in rounds if a == b == "ACTIVE"]
+    both_twice = any(rounds[i][2] == rounds[i][3] == rounds[i + 1][2] == rounds[i + 1][3] == "ACTIVE"
                      for i in range(len(rounds) - 1))
 
     found = disruptions(probes)
@@ -128,8 +131,11 @@ def main() -> int:
     def describe(d: Disruption | None) -> str:
         if d is None:
             return "0 ms (no probe failed)"
-        end = "no success after it" if d.recovered is None else f"first success after it at {rel(d.recovered).strip()}"
-        return f"{d.outage_ms:.0f} ms ({d.failed} probes failed; first failure at {rel(d.first).strip()}, {end})"
+        if d.recovered is None:
+            return f"unbounded ({d.failed} probes failed from {rel(d.first).strip()} on, no success after them)"
+        sent = sum(1 for p in probes if d.first <= p[0] < d.recovered)
+        return (f"{d.outage_ms:.0f} ms ({d.failed} of the {sent} probes sent in it failed; first failure at "
+                f"{rel(d.first).strip()}, first success after it at {rel(d.recovered).strip()})")
 
     print()
     print("======================== Tandem demo report ========================")
@@ -148,6 +154,11 @@ def main() -> int:
     for d in others:
         print(f"other      {d.failed} probes failed at {rel(d.first).strip()}, outage {d.outage_ms:.0f} ms "
               "(away from both handovers)")
+    gaps = [(later[0] - earlier[0], earlier[0]) for earlier, later in zip(probes, probes[1:])]
+    widest = max(gaps, default=(0.0, zero))
+    if widest[0] * 1000 > 5 * period_ms:
+        print(f"note       the prober was late: no probe was sent for {widest[0] * 1000:.0f} ms after "
+              f"{rel(widest[1]).strip()} (CPU starved); outages around then are stretched by as much")
     if both:
         print(f"note       both nodes reported ACTIVE in {len(both)} status round(s), at "
               + ", ".join(rel(t).strip() for t in both))
