@@ -4,9 +4,10 @@
 Inputs in DIR (all times CLOCK_MONOTONIC seconds, the clock of every network namespace):
     events.txt   TIME KEY TEXT...                  KEY: kill, restart, load-stop (written by demo.sh)
     states.txt   START END NODE STATE NODE STATE   one line per status round (poller.py)
-    probes.txt   TIME ok|failed WHAT LATENCY_MS    one line per probe (prober.py), TIME = when it was sent
+    probes.txt   TIME ok|failed WHAT LATENCY_MS STREAM   one line per request (prober.py), TIME = when it was
+                 sent, STREAM = new (a new connection each) or ka (one keep-alive connection)
 
-Failed probes are grouped into disruptions: a disruption runs from its first failed probe to the first
+Each stream is judged on its own. Failed probes are grouped into disruptions: a disruption runs from its first failed probe to the first
 successful probe sent after its last failed probe; a failure sent within GAP of that success extends it.
 Its outage is that span (send time to send time, so the resolution is the probe period). The failover
 outage is the disruption that starts between just before the kill and 1 s after the standby reported
@@ -16,7 +17,7 @@ The largest gap between two probes' send times is printed when it exceeds 5 peri
 CPU stretches the outages it measures.
 
 Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTIVE again at the end, both
-outages are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
+outages of both streams are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
 
 Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS
 """
@@ -80,7 +81,9 @@ def main() -> int:
         states = dict(zip(fields[2::2], fields[3::2]))
         if states.get(first, "?") != "?" and states.get(second, "?") != "?":
             rounds.append((float(fields[0]), float(fields[1]), states[first], states[second]))
-    probes = sorted((float(f[0]), f[1] == "ok", f[2], float(f[3])) for f in read(f"{directory}/probes.txt"))
+    requests = sorted((float(f[0]), f[1] == "ok", f[2], float(f[3]), f[4]) for f in read(f"{directory}/probes.txt"))
+    probes = [r[:4] for r in requests if r[4] == "new"]
+    kept = [r[:4] for r in requests if r[4] == "ka"]
     kill, restart, stop = events["kill"][0], events["restart"][0], events["load-stop"][0]
     zero = probes[0][0] if probes else events["load-start"][0]
 
@@ -116,12 +119,21 @@ def main() -> int:
     both_twice = any(rounds[i][2] == rounds[i][3] == rounds[i + 1][2] == rounds[i + 1][3] == "ACTIVE"
                      for i in range(len(rounds) - 1))
 
-    found = disruptions(probes)
     failover_end = (takeover if takeover is not None else restart) + 1.0
-    failover = merged([d for d in found if kill - 0.3 <= d.first <= failover_end])
-    failback = merged([d for d in found if preempt is not None and abs(d.first - preempt) <= 1.0])
-    others = [d for d in found if not (kill - 0.3 <= d.first <= failover_end)
-              and not (preempt is not None and abs(d.first - preempt) <= 1.0)]
+
+    def in_failover(d: Disruption) -> bool:
+        return kill - 0.3 <= d.first <= failover_end
+
+    def in_failback(d: Disruption) -> bool:
+        return preempt is not None and abs(d.first - preempt) <= 1.0
+
+    def judge(stream: list[tuple[float, bool, str, float]]):
+        found = disruptions(stream)
+        return (merged([d for d in found if in_failover(d)]), merged([d for d in found if in_failback(d)]),
+                [d for d in found if not in_failover(d) and not in_failback(d)])
+
+    failover, failback, others = judge(probes)
+    kept_failover, kept_failback, kept_others = judge(kept)
 
     ok = [p for p in probes if p[1]]
     reasons = collections.Counter(p[2] for p in probes if not p[1])
@@ -154,6 +166,15 @@ def main() -> int:
     for d in others:
         print(f"other      {d.failed} probes failed at {rel(d.first).strip()}, outage {d.outage_ms:.0f} ms "
               "(away from both handovers)")
+    kept_ok = sum(1 for p in kept if p[1])
+
+    def short(d: Disruption | None) -> str:
+        return "0 ms" if d is None else f"{d.outage_ms:.0f} ms ({d.failed} failed)"
+
+    print(f"keep-alive {len(kept)} requests, one at a time on a reused connection (dropped and reopened after a "
+          f"failure): {kept_ok} ok, {len(kept) - kept_ok} failed")
+    print(f"           outage at the failover {short(kept_failover)}, at the failback {short(kept_failback)}"
+          + (f", {sum(d.failed for d in kept_others)} failed elsewhere" if kept_others else ""))
     gaps = [(later[0] - earlier[0], earlier[0]) for earlier, later in zip(probes, probes[1:])]
     widest = max(gaps, default=(0.0, zero))
     if widest[0] * 1000 > 5 * period_ms:
@@ -170,9 +191,12 @@ def main() -> int:
         problems.append(f"{second} did not take over")
     if not end_ok:
         problems.append(f"{first} was not the only ACTIVE at the end")
-    for name, d in (("failover", failover), ("failback", failback)):
+    for name, d in (("failover", failover), ("failback", failback), ("keep-alive failover", kept_failover),
+                    ("keep-alive failback", kept_failback)):
         if d is not None and d.outage_ms > max_outage_ms:
             problems.append(f"{name} outage over {max_outage_ms:.0f} ms")
+    if not kept:
+        problems.append("the keep-alive stream sent nothing")
     if both_twice:
         problems.append("both nodes ACTIVE in two status rounds in a row")
     if problems:
