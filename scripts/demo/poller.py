@@ -4,8 +4,9 @@ HA state, until STOP_FILE exists or MAX_SECONDS have passed.
 
 One line per round on stdout:  START END NODE STATE NODE STATE ...
 START and END are CLOCK_MONOTONIC seconds when the round's calls were started and when the last one had
-answered: the calls run at the same time, so each state was true at some moment between the two. STATE is the node's ha.state (ACTIVE, STANDBY, FAULT, ...),
-"down" when no daemon answers on its admin socket, or "?" when the status command could not be run.
+answered: the calls run at the same time, so each state was true at some moment between the two. STATE is
+the node's ha.state (ACTIVE, STANDBY, FAULT, ...), "down" when no daemon answers on its admin socket, or "?"
+when the status command could not be run.
 
 Usage: poller.py TANDEM PERIOD_MS MAX_SECONDS STOP_FILE NODE=ADMIN_SOCKET...
 """

@@ -2,13 +2,14 @@
 """The demo's report: the ACTIVE timeline, the client probes, the client-visible outages and a verdict.
 
 Inputs in DIR (all times CLOCK_MONOTONIC seconds, the clock of every network namespace):
-    events.txt   TIME KEY TEXT...                  KEY: kill, restart, load-stop (written by demo.sh)
+    events.txt   TIME KEY TEXT...                  KEY: load-start, kill, restart, load-stop
     states.txt   START END NODE STATE NODE STATE   one line per status round (poller.py)
     probes.txt   TIME ok|failed WHAT LATENCY_MS STREAM   one line per request (prober.py), TIME = when it was
                  sent, STREAM = new (a new connection each) or ka (one keep-alive connection)
 
-Each stream is judged on its own. Failed probes are grouped into disruptions: a disruption runs from its first failed probe to the first
-successful probe sent after its last failed probe; a failure sent within GAP of that success extends it.
+Each stream is judged on its own. Failed probes are grouped into disruptions: a disruption runs from its
+first failed probe to the first successful probe sent after its last failed probe; a failure sent within GAP
+of that success extends it.
 Its outage is that span (send time to send time, so the resolution is the probe period). The failover
 outage is the disruption that starts between just before the kill and 1 s after the standby reported
 ACTIVE; the failback outage the one that starts within 1 s of the old node reporting ACTIVE again (the
@@ -17,7 +18,8 @@ The largest gap between two probes' send times is printed when it exceeds 5 peri
 CPU stretches the outages it measures.
 
 Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTIVE again at the end, both
-outages of both streams are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
+outages of both streams are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE.
+Exit 0 on PASS.
 
 Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS
 """
@@ -160,7 +162,8 @@ def main() -> int:
     detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else ""
     print(f"           {len(ok)} ok, {len(probes) - len(ok)} failed{detail}")
     print("           answered by " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
-          + f"; latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+          + f"; latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, "
+          f"p99 {percentile(latencies, 0.99):.1f} ms")
     print(f"failover   outage {describe(failover)}")
     print(f"failback   outage {describe(failback)}")
     for d in others:
