@@ -7,8 +7,9 @@
 # derived from deploy/examples/, sends a client load through the VIP (one GET every 10 ms on a new
 # connection, and one every 10 ms on a keep-alive connection; 200 ms timeout each), kills lb-a, lets lb-b
 # take over, brings lb-a back (preempt returns the VIP to it after 3 s), and prints a report: who was
-# ACTIVE when, requests ok/failed, and the client-visible outage of the failover and of the failback. Always tears down (processes by pid, then `scripts/lab.sh down`).
-# Takes under 5 minutes once built; exit 0 when the verdict is PASS, 1 otherwise.
+# ACTIVE when, requests ok/failed, and the client-visible outage of the failover and of the failback.
+# Always tears down (processes by pid, then `scripts/lab.sh down`). Takes under 5 minutes once built;
+# exit 0 when the verdict is PASS, 1 otherwise.
 #
 # Environment: TANDEM_BIN=PATH uses that binary instead of building (e.g. .build/debug/tandem);
 # LAB_PREFIX / LAB_STATE as for scripts/lab.sh; DEMO_KEEP=1 keeps the work directory (configs, logs).
