@@ -148,8 +148,8 @@ def main() -> int:
         if d.recovered is None:
             return f"unbounded ({d.failed} probes failed from {rel(d.first).strip()} on, no success after them)"
         sent = sum(1 for p in probes if d.first <= p[0] < d.recovered)
-        return (f"{d.outage_ms:.0f} ms ({d.failed} of the {sent} probes sent in it failed; first failure at "
-                f"{rel(d.first).strip()}, first success after it at {rel(d.recovered).strip()})")
+        return (f"{d.outage_ms:.0f} ms: {d.failed} of {sent} probes failed, from {rel(d.first).strip()} to the "
+                f"first success at {rel(d.recovered).strip()}")
 
     print()
     print("======================== Tandem demo report ========================")
@@ -157,8 +157,8 @@ def main() -> int:
     print("timeline   (relative to the first client probe; states polled every ~100 ms)")
     for time, text in entries:
         print(f"  {rel(time)}  {text}")
-    print(f"client     {len(probes)} probes in {stop - zero:.1f} s: GET http://198.18.0.100/ every {period_ms} ms, "
-          f"new connection each, {timeout_ms} ms timeout")
+    print(f"client     {len(probes)} probes in {stop - zero:.1f} s: GET http://198.18.0.100/ every {period_ms} ms "
+          f"on a new connection, {timeout_ms} ms timeout")
     detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else ""
     print(f"           {len(ok)} ok, {len(probes) - len(ok)} failed{detail}")
     print("           answered by " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
@@ -174,8 +174,8 @@ def main() -> int:
     def short(d: Disruption | None) -> str:
         return "0 ms" if d is None else f"{d.outage_ms:.0f} ms ({d.failed} failed)"
 
-    print(f"keep-alive {len(kept)} requests, one at a time on a reused connection (dropped and reopened after a "
-          f"failure): {kept_ok} ok, {len(kept) - kept_ok} failed")
+    print(f"keep-alive {len(kept)} requests on one reused connection (reopened after a failure): "
+          f"{kept_ok} ok, {len(kept) - kept_ok} failed")
     print(f"           outage at the failover {short(kept_failover)}, at the failback {short(kept_failback)}"
           + (f", {sum(d.failed for d in kept_others)} failed elsewhere" if kept_others else ""))
     gaps = [(later[0] - earlier[0], earlier[0]) for earlier, later in zip(probes, probes[1:])]
