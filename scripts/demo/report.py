@@ -139,7 +139,7 @@ def main() -> int:
 
     ok = [p for p in probes if p[1]]
     reasons = collections.Counter(p[2] for p in probes if not p[1])
-    backends = collections.Counter(p[2] for p in ok)
+    backends = collections.Counter(r[2] for r in requests if r[1])     # both streams share the balancer
     latencies = [p[3] for p in ok]
 
     def describe(d: Disruption | None) -> str:
@@ -161,8 +161,7 @@ def main() -> int:
           f"on a new connection, {timeout_ms} ms timeout")
     detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else ""
     print(f"           {len(ok)} ok, {len(probes) - len(ok)} failed{detail}")
-    print("           answered by " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
-          + f"; latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, "
+    print(f"           latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, "
           f"p99 {percentile(latencies, 0.99):.1f} ms")
     print(f"failover   outage {describe(failover)}")
     print(f"failback   outage {describe(failback)}")
@@ -178,6 +177,8 @@ def main() -> int:
           f"{kept_ok} ok, {len(kept) - kept_ok} failed")
     print(f"           outage at the failover {short(kept_failover)}, at the failback {short(kept_failback)}"
           + (f", {sum(d.failed for d in kept_others)} failed elsewhere" if kept_others else ""))
+    print("backends   " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
+          + " (both streams: they share the round robin)")
     gaps = [(later[0] - earlier[0], earlier[0]) for earlier, later in zip(probes, probes[1:])]
     widest = max(gaps, default=(0.0, zero))
     if widest[0] * 1000 > 5 * period_ms:
