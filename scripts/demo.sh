@@ -103,18 +103,14 @@ umask 022
 
 # derive_config NODE — deploy/examples/NODE.yaml with the paths moved into the work directory and a 3 s
 # preempt delay; addresses, priorities, preempt and the tracks are kept as the example has them.
-# The health check gets an explicit `host:`: without one, TandemHealth's HTTPProbe sends `Host: :80` (the
-# SocketAddress has no host name) and nginx answers 400, so every backend would go DOWN.
 derive_config() {
     local node=$1 example="$ROOT/deploy/examples/$1.yaml" out="$dir/$1.yaml" key
     sed -e "s|^\(  admin:\).*|\1 $dir/$node.admin|" \
         -e "s|^\(  key_file:\).*|\1 $dir/ha.key|" \
         -e "s|^\(  helper:\).*|\1 $dir/$node.vip.sock|" \
         -e "s|^\(  log:\).*|\1 $dir/$node.heartbeat.log|" \
-        -e "s|^\(  preempt_delay:\).*|\1 3s|" \
-        -e "s|^\(    health: { http: /healthz,\)|\1 host: backend,|" "$example" >"$out"
-    for key in "admin: $dir/" "key_file: $dir/" "helper: $dir/" "log: $dir/" "preempt_delay: 3s" "preempt: true" \
-        "  health: { http: /healthz, host: backend,"; do
+        -e "s|^\(  preempt_delay:\).*|\1 3s|" "$example" >"$out"
+    for key in "admin: $dir/" "key_file: $dir/" "helper: $dir/" "log: $dir/" "preempt_delay: 3s" "preempt: true"; do
         grep -q "^  $key" "$out" || die "$example has no '${key%% *}' line where the demo expects one"
     done
     "$tandem" check --config "$out" >/dev/null || { "$tandem" check --config "$out"; die "$out is not valid"; }
