@@ -13,7 +13,9 @@ struct Tandem: AsyncParsableCommand {
               tandem status --config /etc/tandem/tandem.yaml
               tandem reload --config /etc/tandem/tandem.yaml
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, ReloadCommand.self, VIPHelperCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, StatusCommand.self, ReloadCommand.self, VIPHelperCommand.self,
+        ]
     )
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), as scripts expect.

@@ -57,7 +57,8 @@ struct TLSReloadTests {
         defer { files.remove() }
         switch bad {
         case .garbage:
-            try files.replaceCertificate(with: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+            let garbage = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+            try files.replaceCertificate(with: garbage)
         case .keyOfAnotherCertificate:
             let firstKey = try files.contents(of: files.directory + "/first.key")
             try await files.writeCertificate(organization: "second")

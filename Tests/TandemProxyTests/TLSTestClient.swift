@@ -1,7 +1,8 @@
+import COpenSSL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import COpenSSL
 
 /// A real OpenSSL client on a blocking TCP socket to 127.0.0.1, sending keep-alive requests through a TLS
 /// frontend. Every socket call times out after 5 s, and the blocking work runs off the concurrency pool.
@@ -34,7 +35,11 @@ final class TLSTestClient: @unchecked Sendable {
     private var received: [UInt8] = []
 
     /// Connects and completes the handshake with SNI `serverName`, offering `session` for resumption.
-    static func connect(port: Int, serverName: String = "a.test", session: Session? = nil) async throws -> TLSTestClient {
+    static func connect(
+        port: Int,
+        serverName: String = "a.test",
+        session: Session? = nil
+    ) async throws -> TLSTestClient {
         try await blocking { try TLSTestClient(port: port, serverName: serverName, session: session) }
     }
 
@@ -127,7 +132,7 @@ final class TLSTestClient: @unchecked Sendable {
     }
 
     private static func connectedSocket(port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(message: "socket: errno \(errno)") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -27,17 +27,41 @@ struct TLSTestFiles: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Generates a fresh ECDSA key and a self-signed certificate for `a.test` with subject
-    /// `/O=organization/CN=a.test`, and replaces `certificate` with both (renamed into place).
+    /// The organizations `writeCertificate` knows: a certificate for each is generated once per test process
+    /// (key generation is the expensive part, and the proxy's timing-sensitive tests run alongside).
+    static let organizations = ["first", "second", "third"]
+
+    /// Writes the certificate and key for `a.test` with subject `/O=organization/CN=a.test` (one of
+    /// `organizations`) as `organization.crt` and `organization.key`, and replaces `certificate` with both.
     func writeCertificate(organization: String) async throws {
-        let key = "\(directory)/\(organization).key"
-        let crt = "\(directory)/\(organization).crt"
-        try await Self.openssl([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key, "-out", crt, "-days", "30", "-subj", "/O=\(organization)/CN=a.test",
-            "-addext", "subjectAltName=DNS:a.test",
-        ])
-        try replaceCertificate(with: try contents(of: crt) + contents(of: key))
+        guard let pair = try await Self.generated.value[organization] else {
+            throw TLSTestClient.Failure(message: "no test certificate for organization \(organization)")
+        }
+        try pair.certificate.write(toFile: "\(directory)/\(organization).crt", atomically: true, encoding: .utf8)
+        try pair.key.write(toFile: "\(directory)/\(organization).key", atomically: true, encoding: .utf8)
+        try replaceCertificate(with: pair.certificate + pair.key)
+    }
+
+    /// A self-signed ECDSA certificate and key per organization, as PEM text, made by the `openssl` CLI.
+    private static let generated = Task<[String: (certificate: String, key: String)], any Error> {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tandem-proxy-tls-template-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var pairs: [String: (certificate: String, key: String)] = [:]
+        for organization in organizations {
+            let key = "\(directory)/\(organization).key"
+            let crt = "\(directory)/\(organization).crt"
+            try await openssl([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", crt, "-days", "30", "-subj", "/O=\(organization)/CN=a.test",
+                "-addext", "subjectAltName=DNS:a.test",
+            ])
+            pairs[organization] = (
+                try String(contentsOfFile: crt, encoding: .utf8), try String(contentsOfFile: key, encoding: .utf8)
+            )
+        }
+        return pairs
     }
 
     /// Replaces `certificate` with `text` (renamed into place, as a deployment tool would).
