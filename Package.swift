@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "TandemProxyTests",
             dependencies: [
-                "TandemProxy", "TandemConfig", "TandemBalancing",
+                "TandemProxy", "TandemConfig", "TandemBalancing", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

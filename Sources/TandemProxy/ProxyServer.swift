@@ -16,7 +16,7 @@ public final class ProxyServer: Service, Sendable {
     public let backends: [BackendRuntime]
     private let group: any EventLoopGroup
     private let drainTimeout: TimeAmount
-    private let logger: Logger
+    let logger: Logger
     /// Each listener with the helper that drains its connections (one helper per server channel).
     private let listeners = Mutex<[(channel: any Channel, quiesce: ServerQuiescingHelper)]>([])
 

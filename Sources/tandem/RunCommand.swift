@@ -16,7 +16,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Serves until SIGTERM or SIGINT. Then an ACTIVE node releases its VIPs and tells its peer \
             (which claims them at once), stops accepting, lets in-flight requests finish (up to \
-            node.drain_timeout) and exits 0.
+            node.drain_timeout) and exits 0. SIGHUP (or `tandem reload`) re-reads the TLS certificates and \
+            ticket keys; a frontend whose new files are unusable logs why and keeps its previous ones.
 
             With an `ha:` section the VIP helper (`tandem vip-helper`) must be running: the daemon waits \
             up to 5 s for its socket, then exits 1.
@@ -97,15 +98,21 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         // SIGHUP reloads; each feature appends what it reloads (TLS certificates, the heartbeat log).
-        var reloadActions: [HangupReloader.Action] = []
+        var reloadActions = [HangupReloader.Action(name: "TLS certificates") { _ = proxy.reloadTLS() }]
         if let ha {
-            reloadActions.append(HangupReloader.Action(name: "heartbeat log", run: { ha.eventLog.reopen() }))
+            reloadActions.append(HangupReloader.Action(name: "heartbeat log") { ha.eventLog.reopen() })
         }
         let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
         if let ha {
             router.registerHandover(ha: ha) { proxy.windDownKeepAlive($0) }
+        }
+        // `tandem reload` does what SIGHUP does, and reports the TLS results.
+        let eventLog = ha?.eventLog
+        router.register("reload") { _ in
+            eventLog?.reopen()
+            return AdminResponse(tlsReload: proxy.reloadTLS())
         }
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,

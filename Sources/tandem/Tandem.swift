@@ -11,11 +11,14 @@ struct Tandem: AsyncParsableCommand {
               tandem check --config /etc/tandem/tandem.yaml
               tandem run --config /etc/tandem/tandem.yaml
               tandem status --config /etc/tandem/tandem.yaml
+              tandem drill --config /etc/tandem/tandem.yaml
+              tandem failover --config /etc/tandem/tandem.yaml
               tandem logs --config /etc/tandem/tandem.yaml --since 10m
+              tandem reload --config /etc/tandem/tandem.yaml
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
-            LogsCommand.self, VIPHelperCommand.self,
+            LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self,
         ]
     )
 
