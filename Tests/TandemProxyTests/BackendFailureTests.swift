@@ -4,7 +4,7 @@ import Testing
 struct BackendFailureTests {
     @Test func refusedServerIsRetriedOnAnotherTransparently() async throws {
         let alive = try await TestBackend(name: "alive")
-        let closedPort = try await freeLoopbackPort()
+        let closedPort = try refusingLoopbackPort()
         let proxy = try await TestProxy.start(backends: [BackendSpec(ports: [closedPort, alive.port])])
         for _ in 0..<6 {
             let client = try await proxy.connect()
@@ -19,7 +19,7 @@ struct BackendFailureTests {
     }
 
     @Test func allServersRefusedGives502WithABody() async throws {
-        let ports = [try await freeLoopbackPort(), try await freeLoopbackPort()]
+        let ports = [try refusingLoopbackPort(), try refusingLoopbackPort()]
         let proxy = try await TestProxy.start(backends: [BackendSpec(ports: ports)])
         let client = try await proxy.connect()
         let response = try await client.get()

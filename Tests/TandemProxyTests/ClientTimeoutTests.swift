@@ -55,7 +55,8 @@ struct ClientTimeoutTests {
         let idle = ContinuousClock.now - idleSince
         #expect(closed)
         #expect(bytes.isEmpty, "an idle close is silent")
-        #expect(idle >= .milliseconds(250))
+        // The timer starts when the proxy writes the response, before this client reads it: allow for delivery.
+        #expect(idle >= .milliseconds(150))
         #expect(idle < .seconds(2))
         await client.close()
         await proxy.stop()

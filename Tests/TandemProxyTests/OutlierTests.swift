@@ -77,7 +77,7 @@ struct OutlierTests {
     /// Connect failures count too: a refusing server is ejected, so later requests no longer pay a retry.
     @Test func refusingServerIsEjected() async throws {
         let alive = try await TestBackend(name: "alive")
-        let closedPort = try await freeLoopbackPort()
+        let closedPort = try refusingLoopbackPort()
         let proxy = try await TestProxy.start(
             backends: [BackendSpec(ports: [closedPort, alive.port], extra: ["outlier: { consecutive_failures: 2 }"])]
         )

@@ -7,7 +7,7 @@ struct RedispatchTests {
     /// the live one, each refusing server tried at most once per request.
     @Test func twoRefusingServersAreBothSkipped() async throws {
         let alive = try await TestBackend(name: "alive")
-        let refused = [try await freeLoopbackPort(), try await freeLoopbackPort()]
+        let refused = [try refusingLoopbackPort(), try refusingLoopbackPort()]
         let proxy = try await TestProxy.start(
             backends: [BackendSpec(ports: refused + [alive.port], extra: ["outlier: { enabled: false }"])]
         )
@@ -20,7 +20,7 @@ struct RedispatchTests {
     /// With `retries: 0` a refused connection is not redispatched: the client gets 502.
     @Test func noRetriesMeansBadGateway() async throws {
         let alive = try await TestBackend(name: "alive")
-        let refused = try await freeLoopbackPort()
+        let refused = try refusingLoopbackPort()
         let proxy = try await TestProxy.start(
             backends: [BackendSpec(ports: [refused, alive.port], extra: ["retries: 0", "outlier: { enabled: false }"])]
         )
