@@ -35,25 +35,21 @@ struct DrillCommand: AsyncParsableCommand {
     var probe: String?
 
     @Option(name: .long, help: ArgumentHelp("How long to keep probing after the peer is ACTIVE.", valueName: "duration"))
-    var duration = DurationArgument(.seconds(3))
+    var duration = DurationArgument("3s")
 
     @Option(name: .long, help: ArgumentHelp("Time between probes.", valueName: "duration"))
-    var interval = DurationArgument(.milliseconds(10))
+    var interval = DurationArgument("10ms")
 
     @Option(name: .long, help: ArgumentHelp("Timeout of one probe.", valueName: "duration"))
-    var timeout = DurationArgument(.milliseconds(200))
+    var timeout = DurationArgument("200ms")
 
     @Option(name: .long, help: ArgumentHelp("How long this node stays stepped down.", valueName: "duration"))
-    var hold = DurationArgument(.seconds(300))
+    var hold = DurationArgument("5m")
 
     @Flag(name: .long, help: "Print the report as one JSON object.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
-    var admin: String?
-
-    @Option(name: .long, help: ArgumentHelp("The node's configuration file.", valueName: "file"))
-    var config: String?
+    @OptionGroup var location: AdminSocketOptions
 
     func validate() throws {
         guard interval.value >= .milliseconds(1) else { throw ValidationError("--interval must be at least 1ms") }
@@ -62,7 +58,7 @@ struct DrillCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = HandoverClient(socketPath: try AdminSocketLocator.socketPath(admin: admin, config: config), command: "drill")
+        let client = HandoverClient(location: location, command: "drill")
         let before = try client.status()
         try client.requireHandoverAllowed(before)
         let target = try probeTarget(status: before)
@@ -113,7 +109,7 @@ struct DrillCommand: AsyncParsableCommand {
     private func probeTarget(status: NodeStatusReport) throws -> ProbeTarget {
         do {
             if let probe { return try ProbeTarget(url: probe) }
-            let path = config ?? "/etc/tandem/tandem.yaml"
+            let path = location.config ?? "/etc/tandem/tandem.yaml"
             let configuration: TandemConfiguration
             do {
                 configuration = try ConfigLoader.load(path: path)

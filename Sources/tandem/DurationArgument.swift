@@ -4,15 +4,19 @@ import TandemConfig
 /// A command-line duration in the config's syntax (`10ms`, `3s`, `5m`).
 struct DurationArgument: ExpressibleByArgument, Sendable {
     let value: Duration
+    /// The text as given (or the default's spelling), for help output.
+    let text: String
 
     init?(argument: String) {
         guard let value = Duration(configString: argument) else { return nil }
         self.value = value
+        self.text = argument
     }
 
-    init(_ value: Duration) {
-        self.value = value
+    /// A default, spelled as a user would write it.
+    init(_ text: String) {
+        self.init(argument: text)!
     }
 
-    static var defaultCompletionKind: CompletionKind { .default }
+    var defaultValueDescription: String { text }
 }

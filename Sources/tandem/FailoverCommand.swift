@@ -26,26 +26,22 @@ struct FailoverCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: ArgumentHelp("The keep-alive wind-down before the handover.", valueName: "duration"))
-    var drain = DurationArgument(.seconds(2))
+    var drain = DurationArgument("2s")
 
     @Option(name: .long, help: ArgumentHelp("How long this node stays stepped down.", valueName: "duration"))
-    var hold = DurationArgument(.seconds(3600))
+    var hold = DurationArgument("1h")
 
     @Flag(name: .long, help: "Print the report as one JSON object.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
-    var admin: String?
-
-    @Option(name: .long, help: ArgumentHelp("The node's configuration file.", valueName: "file"))
-    var config: String?
+    @OptionGroup var location: AdminSocketOptions
 
     func validate() throws {
         guard drain.value <= .seconds(60) else { throw ValidationError("--drain is at most 60s") }
     }
 
     func run() async throws {
-        let client = HandoverClient(socketPath: try AdminSocketLocator.socketPath(admin: admin, config: config), command: "failover")
+        let client = HandoverClient(location: location, command: "failover")
         try client.requireHandoverAllowed(try client.status())
         let response = await client.handover(drain: drain.value, hold: hold.value, wait: .seconds(3))
         if json, let report = response.handover {

@@ -4,18 +4,12 @@ import TandemControl
 /// What `tandem drill` and `tandem failover` share: finding the daemon, checking that a handover may start,
 /// and asking for it.
 struct HandoverClient {
-    let socketPath: String
+    let location: AdminSocketOptions
     let command: String
 
     /// The node's status; exits 1 with the reason when the daemon cannot be asked or has no `ha:`.
     func status() throws -> NodeStatusReport {
-        let response: AdminResponse
-        do {
-            response = try AdminClient(socketPath: socketPath).send(.status)
-        } catch {
-            printError("tandem \(command): \(error)")
-            throw ExitCode.failure
-        }
+        let response = try location.send(.status, for: command)
         guard response.ok, let status = response.status else {
             printError("tandem \(command): the daemon refused: \(response.error ?? "no reason given")")
             throw ExitCode.failure
@@ -41,14 +35,12 @@ struct HandoverClient {
             command: "handover",
             arguments: ["drain=\(drain.wholeMilliseconds)", "hold=\(hold.wholeMilliseconds)", "wait=\(wait.wholeMilliseconds)"]
         )
-        let client = AdminClient(socketPath: socketPath, timeout: drain + wait + .seconds(5))
+        let location = self.location
+        let command = self.command
         // The admin client blocks: keep it off the tasks that drive the probes.
         return await Task.detached {
-            do {
-                return try client.send(request)
-            } catch {
-                return AdminResponse.failure("\(error)")
-            }
+            (try? location.send(request, for: command, timeout: drain + wait + .seconds(5)))
+                ?? AdminResponse.failure("the daemon did not answer the handover request")
         }.value
     }
 }

@@ -22,24 +22,10 @@ struct ReloadCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
-    var admin: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("A configuration file whose node.admin names the socket.", valueName: "file")
-    )
-    var config: String?
+    @OptionGroup var location: AdminSocketOptions
 
     func run() throws {
-        let socketPath = try AdminSocketLocator.socketPath(admin: admin, config: config)
-        let response: AdminResponse
-        do {
-            response = try AdminClient(socketPath: socketPath).send(AdminRequest(command: "reload"))
-        } catch {
-            printError("tandem reload: \(error)")
-            throw ExitCode.failure
-        }
+        let response = try location.send(AdminRequest(command: "reload"), for: "reload")
         if let message = response.message {
             print(message)
         }

@@ -27,24 +27,10 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the status as one JSON object.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
-    var admin: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("A configuration file whose node.admin names the socket.", valueName: "file")
-    )
-    var config: String?
+    @OptionGroup var location: AdminSocketOptions
 
     func run() throws {
-        let socketPath = try AdminSocketLocator.socketPath(admin: admin, config: config)
-        let response: AdminResponse
-        do {
-            response = try AdminClient(socketPath: socketPath).send(.status)
-        } catch {
-            printError("tandem status: \(error)")
-            throw ExitCode.failure
-        }
+        let response = try location.send(.status, for: "status")
         guard response.ok, let status = response.status else {
             printError("tandem status: the daemon refused: \(response.error ?? "no reason given")")
             throw ExitCode.failure
