@@ -10,7 +10,11 @@
 # The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing, and calls
 # pair_cleanup from its EXIT trap. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
 # PAIR_EXTRA_HA (extra YAML lines under ha:), PAIR_HB_NET (198.18.0: heartbeats over the switch;
-# 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path).
+# 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path),
+# PAIR_HA_LOG (non-empty: each node writes its heartbeat log to $dir/NODE.ha.log), PAIR_FRONTEND_PORT (80: the
+# VIP port of the frontend `web`), PAIR_FRONTEND_EXTRA (extra YAML lines under that frontend, e.g. its tls:
+# block, indented by 4; set it per write_config call where the nodes differ). PAIR_SHOW (glob patterns under
+# $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). Unset knobs change nothing.
 
 ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
 dir=$(mktemp -d)
@@ -29,8 +33,10 @@ pair_cleanup() {
 fail() {
     [[ -n "${KEEP_LOGS:-}" ]] && cp -r "$dir" /tmp/pair-logs
     echo "FAIL: $*"
-    local f
-    for f in "$dir"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; tail -n 30 "$f"; }; done
+    local f pattern
+    for pattern in '*.log' ${PAIR_SHOW:-}; do
+        for f in "$dir"/$pattern; do [[ -f "$f" ]] && { echo "--- $f"; tail -n 30 "$f"; }; done
+    done
     exit 1
 }
 elapsed_ms() { echo $((($(date +%s%N) - started) / 1000000)); }
@@ -78,9 +84,11 @@ start_backend() {
 }
 backend_answers() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
 
-# write_config NODE PRIORITY OWN PEER INTERVAL
+# write_config NODE PRIORITY OWN PEER INTERVAL — $dir/NODE.yaml (knobs: see the header).
 write_config() {
     local node=$1 priority=$2 own=$3 peer=$4 interval=$5
+    local ha_log=${PAIR_HA_LOG:+$'\n'"  log: $dir/$node.ha.log"}
+    local frontend_extra=${PAIR_FRONTEND_EXTRA:+$'\n'"$PAIR_FRONTEND_EXTRA"}
     cat >"$dir/$node.yaml" <<YAML
 node:
   name: $node
@@ -96,7 +104,7 @@ ha:
   priority: $priority
   preempt: ${PAIR_PREEMPT:-false}
   preempt_delay: ${PAIR_PREEMPT_DELAY:-1s}
-  helper: $dir/$node.vip.sock
+  helper: $dir/$node.vip.sock$ha_log
 ${PAIR_EXTRA_HA:-}
   track:
     - gateway: 198.18.0.1
@@ -108,8 +116,8 @@ ${PAIR_EXTRA_HA:-}
       interface: eth0
 frontends:
   - name: web
-    bind: 198.18.0.100:80
-    backend: app
+    bind: 198.18.0.100:${PAIR_FRONTEND_PORT:-80}
+    backend: app$frontend_extra
 backends:
   - name: app
     health: { http: /, interval: 200ms, timeout: 150ms, rise: 1, fall: 2 }
@@ -173,11 +181,18 @@ run_pair() {
     local interval=$1
     write_config lb-a 150 11 12 "$interval"
     write_config lb-b 100 12 11 "$interval"
+    start_pair
+}
+
+# start_pair [WHAT] — starts both helpers and daemons on the configs already written (lb-a priority 150,
+# lb-b 100, as run_pair writes them) and returns with lb-a ACTIVE, lb-b STANDBY; WHAT prefixes the failures.
+start_pair() {
+    local what=${1:+$1: }
     start_helper lb-a; start_helper lb-b
     start_daemon lb-a; start_daemon lb-b
-    wait_until 10 one_holder || fail "no single VIP holder after start (holders: '$(holders)')"
-    wait_until 5 state_is lb-b STANDBY || fail "lb-b is not STANDBY"
-    wait_until 5 state_is lb-a ACTIVE || fail "lb-a is not ACTIVE"
+    wait_until 10 one_holder || fail "${what}no single VIP holder after start (holders: '$(holders)')"
+    wait_until 5 state_is lb-b STANDBY || fail "${what}lb-b is not STANDBY"
+    wait_until 5 state_is lb-a ACTIVE || fail "${what}lb-a is not ACTIVE"
 }
 
 stop_pair() {
