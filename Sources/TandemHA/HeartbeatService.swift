@@ -125,6 +125,9 @@ public final class HeartbeatService: Sendable {
     /// Binds the UDP socket; idempotent.
     public func bind() async throws {
         if channel.withLock({ $0 }) != nil { return }
+        // `started` goes to the log before the socket can deliver a peer's heartbeat.
+        let (firstState, firstReason) = core.withLock { ($0.machine.state, $0.machine.reason) }
+        events.lifecycle(.started, state: firstState, reason: firstReason)
         let bound = try await makeChannel()
         channel.withLock { $0 = bound }
         watch(bound)
@@ -179,8 +182,6 @@ public final class HeartbeatService: Sendable {
         try await bind()
         guard let channel = channel.withLock({ $0 }) else { return }
         let vipTask = Task { [self] in await executeVIPCommands() }
-        let (firstState, firstReason) = core.withLock { ($0.machine.state, $0.machine.reason) }
-        events.lifecycle(.started, state: firstState, reason: firstReason)
         let summaryEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.summaryInterval)))
         let summaries = channel.eventLoop.scheduleRepeatedTask(initialDelay: summaryEvery, delay: summaryEvery) {
             [self] _ in
