@@ -63,15 +63,8 @@ failed() {
 # mark KEY TEXT... — records a demo action with its CLOCK_MONOTONIC time (the clock the probes use).
 mark() { python3 -c 'import sys, time; print(f"{time.monotonic():.6f}", *sys.argv[1:])' "$@" >>"$dir/events.txt"; }
 
-# wait_until SECONDS COMMAND... — polls every 100 ms, at most SECONDS.
-wait_until() {
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 10; i++)); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    return 1
-}
+# Status polls spawn processes: every 100 ms is enough and leaves the CPU to the client load.
+export WAIT_POLL=0.1
 
 # pause_until START SECONDS — sleeps until SECONDS after START (an $EPOCHREALTIME), so the steps of the
 # sequence keep their spacing however long the commands between them took.

@@ -2,11 +2,11 @@
 ///
 /// `command` stays a string (not an enum) so that a daemon answers a command it does not know with a clear
 /// error instead of a decoding failure, and newer clients can talk to older daemons. `arguments` carries
-/// the operands of commands such as `server drain BACKEND/SERVER` (not served yet).
+/// the operands, e.g. `["drain=2000", "hold=3600000", "wait=3000"]` for `handover`.
 public struct AdminRequest: Codable, Sendable, Equatable {
-    /// The command name: `status`; reserved for later: `server`, `drill`, `failover`.
+    /// The command name: `status`, `handover` (drill, failover) or `reload`; reserved for later: `server`.
     public var command: String
-    /// Positional operands, e.g. `["drain", "app/be1"]` for `server`.
+    /// The command's operands.
     public var arguments: [String]?
 
     /// Creates a request.

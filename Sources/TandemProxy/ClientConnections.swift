@@ -19,11 +19,6 @@ public final class ClientConnections: Sendable {
         closing.load(ordering: .relaxed)
     }
 
-    /// The number of open client connections.
-    public var count: Int {
-        channels.withLock { $0.count }
-    }
-
     func register(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         channels.withLock { $0[id] = channel }

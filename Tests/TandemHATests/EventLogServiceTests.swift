@@ -10,20 +10,8 @@ struct EventLogServiceTests {
 
     func makeService(_ name: String, priority: Int, log: String) throws -> (HeartbeatService, RecordingVIPController) {
         let vips = RecordingVIPController()
-        let configuration = HeartbeatService.Configuration(
-            machine: .init(
-                nodeName: name,
-                priority: priority,
-                interval: Self.interval,
-                deadAfter: 3,
-                preempt: false,
-                preemptDelay: .seconds(1),
-                backendPenalty: 50
-            ),
-            listen: try SocketAddress(ipAddress: "127.0.0.1", port: 0),
-            peers: [],
-            keyring: keyring,
-            summaryInterval: .milliseconds(300)
+        let configuration = try HeartbeatServiceFixtures.configuration(
+            name: name, priority: priority, interval: Self.interval, keyring: keyring, summaryInterval: .milliseconds(300)
         )
         let service = HeartbeatService(
             configuration: configuration,

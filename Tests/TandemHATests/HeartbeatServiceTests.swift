@@ -21,19 +21,8 @@ struct HeartbeatServiceTests {
 
     func makeNode(_ name: String, priority: Int) async throws -> Node {
         let vips = RecordingVIPController()
-        let configuration = HeartbeatService.Configuration(
-            machine: .init(
-                nodeName: name,
-                priority: priority,
-                interval: Self.interval,
-                deadAfter: 3,
-                preempt: false,
-                preemptDelay: .seconds(1),
-                backendPenalty: 50
-            ),
-            listen: try SocketAddress(ipAddress: "127.0.0.1", port: 0),
-            peers: [],
-            keyring: keyring
+        let configuration = try HeartbeatServiceFixtures.configuration(
+            name: name, priority: priority, interval: Self.interval, keyring: keyring
         )
         let service = HeartbeatService(configuration: configuration, vipController: vips)
         try await service.bind()

@@ -13,15 +13,9 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
-for command in ip tcpdump python3 curl; do
-    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
-done
-
 tag="t5$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-trap pair_cleanup EXIT
-trap 'exit 130' INT TERM
+pair_require tcpdump
 
 # measure_takeover ACTIVE STANDBY — SIGKILLs ACTIVE's daemon; sets `takeover` to the ms from its last
 # heartbeat (as captured on the standby) to the VIP's arrival on the standby's eth0. Runs in this shell

@@ -10,15 +10,8 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
-for command in ip python3 curl; do
-    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
-done
-
 tag="hl$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-trap pair_cleanup EXIT
-trap 'exit 130' INT TERM
 PAIR_HA_LOG=1                          # $dir/NODE.ha.log
 PAIR_SHOW='*.log.1 *.txt'              # fail also shows the rotated log and the `tandem logs` outputs
 export TANDEM_HA_SUMMARY_INTERVAL=1s   # the daemons write a summary every second

@@ -15,14 +15,8 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
-for command in ip python3 curl; do
-    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
-done
 tag="t6$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-trap pair_cleanup EXIT
-trap 'exit 130' INT TERM
 client="$ROOT/scripts/lib/http-client.py"
 # check FILE EXPR — a python expression over the JSON object `d` in FILE must hold.
 check() { python3 -c "import json,sys; d=json.load(open('$1')); sys.exit(0 if ($2) else 1)" || fail "$1: not ($2): $(cat "$1")"; }

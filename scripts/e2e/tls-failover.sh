@@ -11,15 +11,9 @@
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
-for command in ip openssl python3 curl; do
-    command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
-done
-
 tag="tf$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-trap pair_cleanup EXIT
-trap 'exit 130' INT TERM
+pair_require openssl
 PAIR_FRONTEND_PORT=443
 PAIR_SHOW='*.out'          # fail also shows the s_client transcripts
 

@@ -85,3 +85,15 @@ stop_pidfile() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
 }
+
+# wait_until SECONDS COMMAND... — runs COMMAND every WAIT_POLL seconds (default 0.02) until it succeeds;
+# fails after SECONDS.
+wait_until() {
+    local limit=$1 poll=${WAIT_POLL:-0.02} deadline; shift
+    deadline=$(($(date +%s%N) + limit * 1000000000))
+    while (($(date +%s%N) < deadline)); do
+        "$@" && return 0
+        sleep "$poll"
+    done
+    "$@"
+}

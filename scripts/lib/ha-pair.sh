@@ -7,14 +7,26 @@
 #   $tag-cl  client 198.18.0.31    VIP 198.18.0.100/24 on eth0 of the ACTIVE node
 #   hb0      a direct link lb-a 198.18.1.11/24 ↔ lb-b 198.18.1.12/24, for heartbeats when PAIR_HB_NET=198.18.1
 #
-# The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing, and calls
-# pair_cleanup from its EXIT trap. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
+# The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing. Sourcing skips the
+# check (exit 0, "SKIP") without root, fails without ip, python3 or curl (pair_require names more), and
+# traps EXIT to pair_cleanup. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
 # PAIR_EXTRA_HA (extra YAML lines under ha:), PAIR_HB_NET (198.18.0: heartbeats over the switch;
 # 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path),
 # PAIR_HA_LOG (non-empty: each node writes its heartbeat log to $dir/NODE.ha.log), PAIR_FRONTEND_PORT (80: the
 # VIP port of the frontend `web`), PAIR_FRONTEND_EXTRA (extra YAML lines under that frontend, e.g. its tls:
 # block, indented by 4; set it per write_config call where the nodes differ). PAIR_SHOW (glob patterns under
 # $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). Unset knobs change nothing.
+
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
+
+# pair_require COMMAND... — fails the check (exit 1) when one of them is not installed.
+pair_require() {
+    local command
+    for command in "$@"; do
+        command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
+    done
+}
+pair_require ip python3 curl
 
 ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
 dir=$(mktemp -d)
@@ -163,15 +175,6 @@ status_field() {
         python3 -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
 }
 
-# wait_until SECONDS COMMAND... — polls every 20 ms.
-wait_until() {
-    local limit=$1 i; shift
-    for ((i = 0; i < limit * 50; i++)); do
-        "$@" && return 0
-        sleep 0.02
-    done
-    return 1
-}
 one_holder() { local h; h=$(holders); [[ -n "$h" && "$h" != *" "* ]]; }
 holder_is() { [[ $(holders) == "$1" ]]; }
 state_is() { [[ $(status_field "$1" 's["ha"]["state"]') == "$2" ]]; }
@@ -199,3 +202,6 @@ stop_pair() {
     local role
     for role in daemon-lb-a daemon-lb-b helper-lb-a helper-lb-b; do kill_role "$role"; done
 }
+
+trap pair_cleanup EXIT
+trap 'exit 130' INT TERM
