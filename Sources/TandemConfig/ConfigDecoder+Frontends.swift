@@ -119,7 +119,11 @@ extension ConfigDecoder {
     }
 
     func decodeFrontendLimits(_ node: Node, _ path: ConfigPath) -> FrontendLimits? {
-        guard let fields = open(node, at: path, keys: ["max_header_bytes", "max_uri_bytes", "max_connections"]) else {
+        let keys = [
+            "max_header_bytes", "max_uri_bytes", "max_header_fields", "max_header_name_bytes",
+            "max_connection_tokens", "max_connections",
+        ]
+        guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
         let defaults = FrontendLimits()
@@ -127,6 +131,11 @@ extension ConfigDecoder {
         return FrontendLimits(
             maxHeaderBytes: optional(fields, "max_header_bytes", default: defaults.maxHeaderBytes, positive),
             maxURIBytes: optional(fields, "max_uri_bytes", default: defaults.maxURIBytes, positive),
+            maxHeaderFields: optional(fields, "max_header_fields", default: defaults.maxHeaderFields, positive),
+            maxHeaderNameBytes: optional(
+                fields, "max_header_name_bytes", default: defaults.maxHeaderNameBytes, positive),
+            maxConnectionTokens: optional(
+                fields, "max_connection_tokens", default: defaults.maxConnectionTokens, positive),
             maxConnections: optional(fields, "max_connections", default: defaults.maxConnections, positive)
         )
     }

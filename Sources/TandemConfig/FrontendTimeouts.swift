@@ -4,10 +4,10 @@ public struct FrontendTimeouts: Sendable, Equatable {
     public var header: Duration
     /// Idle client connection between requests.
     public var keepalive: Duration
-    /// Idle client in tcp mode, or while sending a request body.
+    /// Idle client in tcp mode, or while sending a request body (then 408, or a close once the response began).
     public var client: Duration
 
-    public init(header: Duration = .seconds(10), keepalive: Duration = .seconds(60), client: Duration = .seconds(60)) {
+    public init(header: Duration = .seconds(10), keepalive: Duration = .seconds(60), client: Duration = .seconds(30)) {
         self.header = header
         self.keepalive = keepalive
         self.client = client

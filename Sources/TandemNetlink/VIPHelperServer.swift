@@ -54,6 +54,12 @@ public final class VIPHelperServer: Sendable {
         }.get()
         let listener = try await ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 16)
+            .serverChannelInitializer { channel in
+                // Out of descriptors, accept fails at once: back off instead of spinning on the listener.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let id = ObjectIdentifier(channel)

@@ -12,9 +12,13 @@ public final class FrontendRuntime: Sendable {
     /// TLS termination for this frontend, when it has `tls:`; reloadable in place.
     public let tls: TLSContext?
     let maxHeaderBytes: Int
-    let maxURIBytes: Int
+    let headLimits: RequestHeadValidation.Limits
+    /// Client connections served at once; more wait in the kernel's accept backlog.
+    let maxConnections: Int
     let headerTimeout: TimeAmount
     let keepAliveTimeout: TimeAmount
+    /// How long a request body may send nothing.
+    let clientTimeout: TimeAmount
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
 
@@ -35,9 +39,18 @@ public final class FrontendRuntime: Sendable {
         self.backends = backends
         self.scheme = settings.tls == nil ? "http" : "https"
         self.tls = try settings.tls.map { try TLSContext(settings: $0) }
-        self.maxHeaderBytes = settings.limits.maxHeaderBytes
-        self.maxURIBytes = settings.limits.maxURIBytes
+        let limits = settings.limits
+        self.maxHeaderBytes = limits.maxHeaderBytes
+        self.headLimits = RequestHeadValidation.Limits(
+            maxHeaderBytes: limits.maxHeaderBytes,
+            maxURIBytes: limits.maxURIBytes,
+            maxHeaderFields: limits.maxHeaderFields,
+            maxHeaderNameBytes: limits.maxHeaderNameBytes,
+            maxConnectionTokens: limits.maxConnectionTokens
+        )
+        self.maxConnections = limits.maxConnections
         self.headerTimeout = TimeAmount(settings.timeouts.header)
         self.keepAliveTimeout = TimeAmount(settings.timeouts.keepalive)
+        self.clientTimeout = TimeAmount(settings.timeouts.client)
     }
 }

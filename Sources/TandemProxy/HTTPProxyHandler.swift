@@ -20,7 +20,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let frontend: FrontendRuntime
     private let logger: Logger
     private var context: ChannelHandlerContext?
-    private var observer: RequestHeadObserver?
+    private var observer: ClientInputObserver?
     private var exchange: ProxyExchange?
     private var pendingClientRead = false
     private var clientAddress: String?
@@ -35,7 +35,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.observer = try? context.pipeline.syncOperations.handler(type: RequestHeadObserver.self)
+        self.observer = try? context.pipeline.syncOperations.handler(type: ClientInputObserver.self)
         self.clientAddress = context.channel.remoteAddress?.ipAddress
         if context.channel.isActive { observer?.expectRequest() }
     }
@@ -77,6 +77,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ClientInputObserver.BodyStalled {
+            requestBodyStalled(context: context)
+            return
+        }
         guard event is CloseWhenIdle else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -107,10 +111,16 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Request body buffered while no server is attached, before the client's reads are held.
+    static let maxBufferedBodyBytes = 64 * 1024
+
     private var shouldHoldClientReads: Bool {
         guard let exchange else { return false }
         switch exchange.phase {
-        case .connecting, .queued: return true
+        case .connecting, .queued:
+            // Keep reading a little while waiting, so that a body which stalls is seen (and timed out) even
+            // before a server is attached: a slow client then never gets to hold a server slot.
+            return exchange.pendingBodyBytes >= Self.maxBufferedBodyBytes
         case .forwarding(let upstream): return !upstream.isWritable
         case .answeredLocally, .finished: return false
         }
@@ -125,28 +135,20 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Request head
 
     private func requestHeadReceived(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        observer?.headReceived()
-        if let problem = validate(head) {
+        let accepted: RequestHeadValidation.Accepted
+        switch RequestHeadValidation.check(head, limits: frontend.headLimits) {
+        case .success(let value):
+            accepted = value
+        case .failure(let problem):
+            observer?.headReceived()
             answerLocally(problem, version: head.version, keepAlive: false)
             return
         }
-        let backendIndex = frontend.routes.backend(host: head.headers.first(name: "host"), target: head.uri)
+        observer?.headReceived(expectingBody: accepted.framing.hasBody)
+        var upstreamHead = accepted.upstreamHead
+        let backendIndex = frontend.routes.backend(host: accepted.host, target: upstreamHead.uri)
         let backend = frontend.backends[backendIndex]
-
-        var upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        upstreamHead.headers = head.headers
-        let isChunked = head.headers.contains(name: "transfer-encoding")
-        upstreamHead.headers.removeHopByHop()
-        if isChunked {
-            upstreamHead.headers.add(name: "Transfer-Encoding", value: "chunked")
-        } else if !head.headers.contains(name: "content-length"), head.method.requestHasBody {
-            upstreamHead.headers.add(name: "Content-Length", value: "0")
-        }
-        upstreamHead.headers.addForwardingFields(
-            clientIP: clientAddress,
-            scheme: frontend.scheme,
-            host: head.headers.first(name: "host")
-        )
+        upstreamHead.headers.addForwardingFields(clientIP: clientAddress, scheme: frontend.scheme, host: accepted.host)
 
         var pinned: Int?
         if let cookieName = backend.cookieName {
@@ -162,32 +164,6 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.pinnedServer = pinned
         self.exchange = exchange
         dispatch(exchange)
-    }
-
-    /// Refuses what the decoder let through but the proxy will not forward.
-    private func validate(_ head: HTTPRequestHead) -> ProxyErrorResponse? {
-        if head.uri.utf8.count > frontend.maxURIBytes { return .uriTooLong }
-        var headerBytes = head.uri.utf8.count
-        for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
-        if headerBytes > frontend.maxHeaderBytes { return .headersTooLarge }
-        let transferEncodings = head.headers[canonicalForm: "transfer-encoding"]
-        if !transferEncodings.isEmpty {
-            if head.headers.contains(name: "content-length") {
-                return .badRequest("Content-Length together with Transfer-Encoding")
-            }
-            guard transferEncodings.count == 1, transferEncodings[0].lowercased() == "chunked" else {
-                return .notImplemented("only the chunked transfer coding is supported")
-            }
-        }
-        let lengths = head.headers["content-length"]
-        if lengths.count > 1, Set(lengths.flatMap { $0.split(separator: ",").map(trimmingOWS) }).count > 1 {
-            return .badRequest("conflicting Content-Length values")
-        }
-        if head.version.major != 1 { return .badRequest("unsupported HTTP version") }
-        if head.version.minor >= 1, !head.headers.contains(name: "host") {
-            return .badRequest("missing Host header")
-        }
-        return nil
     }
 
     /// Reads and removes the persistence cookie; returns the server it pins, if it names one.
@@ -327,8 +303,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let decoder = HTTPResponseDecoder(informationalResponseStrategy: .forward)
+                    // The framing fields were rebuilt from the decoder's decision: the encoder must not touch them
+                    // (by default it drops them for TRACE and adds chunked to a bodiless POST).
+                    var encoding = HTTPRequestEncoder.Configuration()
+                    encoding.automaticallySetFramingHeaders = false
                     try channel.pipeline.syncOperations.addHandlers(
-                        HTTPRequestEncoder(),
+                        HTTPRequestEncoder(configuration: encoding),
                         ByteToMessageHandler(decoder),
                         UpstreamHandler()
                     )
@@ -363,6 +343,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         upstream.delegate = self
         upstream.readsPaused = !(context?.channel.isWritable ?? true)
         upstream.write(.head(exchange.upstreamHead))
+        exchange.pendingBodyBytes = 0
         while let part = exchange.pendingParts.popFirst() {
             if case .body = part { exchange.requestBodyForwarded = true }
             upstream.write(part)
@@ -375,10 +356,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Request body
 
     private func requestPartReceived(_ part: HTTPClientRequestPart) {
+        if case .end = part { observer?.bodyEnded() }
         guard let exchange else { return }
         if case .end = part { exchange.requestEnded = true }
         switch exchange.phase {
         case .connecting, .queued:
+            if case .body(.byteBuffer(let buffer)) = part { exchange.pendingBodyBytes += buffer.readableBytes }
             exchange.pendingParts.append(part)
         case .forwarding(let upstream):
             if case .body = part { exchange.requestBodyForwarded = true }
@@ -389,6 +372,26 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .answeredLocally, .finished:
             break
+        }
+    }
+
+    /// The client sent nothing of its body for `timeouts.client`: give the server slot back and answer 408, or
+    /// close when the response already began. A stall the proxy caused by holding reads is not the client's.
+    private func requestBodyStalled(context: ChannelHandlerContext) {
+        if pendingClientRead || shouldHoldClientReads { return }
+        guard let exchange else {
+            // The request was answered locally and its body is being discarded: nothing more to wait for.
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        let responseStarted = exchange.responseStarted
+        abandon(exchange)
+        if responseStarted {
+            closing = true
+            context.close(promise: nil)
+        } else {
+            answerLocally(.bodyTimeout, version: exchange.clientVersion, keepAlive: false)
         }
     }
 
@@ -403,6 +406,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func scheduleResponseTimer(_ exchange: ProxyExchange, in delay: TimeAmount, context: ChannelHandlerContext) {
         exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
             guard let self, self.exchange === exchange, case .forwarding = exchange.phase else { return }
+            if let upstream = exchange.upstream, upstream.readsPaused {
+                // The client is slow to take the response, so the server is held back by us, not idle.
+                exchange.lastUpstreamActivity = .now()
+            }
             let idle = NIODeadline.now() - exchange.lastUpstreamActivity
             let limit = exchange.backend.responseTimeout
             if idle < limit {
@@ -460,10 +467,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         self.exchange = nil
         let keepAlive = exchange.clientKeepAlive && !closing
+        // Before the end is written: writing it lets the pipelining handler deliver a buffered next request at
+        // once, and that request's head must find the observer waiting for it, not be followed by a reset to idle.
+        if keepAlive { observer?.expectRequest() }
         let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
-        if keepAlive {
-            observer?.expectRequest()
-        } else {
+        if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
@@ -546,14 +554,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         releaseServer(of: exchange, outcome: .abandoned)
         let keepAlive = exchange.clientKeepAlive && !response.closesConnection && exchange.requestEnded
         exchange.clientKeepAlive = keepAlive
-        answerLocally(response, version: exchange.clientVersion, keepAlive: keepAlive)
-        finishLocalAnswer(exchange)
-    }
-
-    private func finishLocalAnswer(_ exchange: ProxyExchange) {
         exchange.phase = .finished
         if self.exchange === exchange { self.exchange = nil }
-        if exchange.clientKeepAlive { observer?.expectRequest() }
+        // Before the answer is written, for the same reason as in `responseCompleted`.
+        if keepAlive { observer?.expectRequest() }
+        answerLocally(response, version: exchange.clientVersion, keepAlive: keepAlive)
         resumeClientReadsIfHeld()
     }
 
@@ -571,6 +576,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answerParserError(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        if closing {
+            // A response already went out and the connection is closing (a local answer before the body ended,
+            // then the client's EOF mid-body): one response per request, so nothing more is said.
+            context.close(promise: nil)
+            return
+        }
         if let exchange, exchange.responseStarted {
             // The request stream broke while the response was already flowing: nothing can be said.
             abandon(exchange)
@@ -581,7 +592,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let response: ProxyErrorResponse
         switch error {
         case .headerOverflow:
-            response = (observer?.requestLineComplete ?? true) ? .headersTooLarge : .uriTooLong
+            response = (observer?.requestLineComplete ?? true) ? .headersTooLarge(nil) : .uriTooLong
         case .unknown where observer?.capturedHeadHasField("transfer-encoding") ?? false:
             // llhttp reports both a refused coding and Transfer-Encoding after Content-Length this way;
             // the latter is a smuggling shape, not an unsupported feature.
@@ -606,12 +617,25 @@ extension HTTPProxyHandler: UpstreamDelegate {
         exchange.lastUpstreamActivity = .now()
         switch part {
         case .head(let head):
-            if head.status.code >= 200 {
+            if head.status == .switchingProtocols {
+                // Nothing asked for a protocol switch (Upgrade is not forwarded): the connection can no longer be
+                // read as HTTP, so it is dropped and the client told the gateway failed.
                 exchange.responseTimer?.cancel()
                 exchange.responseTimer = nil
-                exchange.upstreamKeepAlive = head.isKeepAlive
+                upstream.delegate = nil
+                upstream.close()
+                releaseServer(of: exchange, outcome: .failed(reason: "unrequested 101 Switching Protocols"))
+                answerLocally(.badGateway, exchange: exchange)
+                return
+            }
+            if head.status.code >= 200 {
+                exchange.upstreamKeepAlive = exchange.upstreamKeepAlive && head.isKeepAlive
                 if head.status.code >= 500 { exchange.serverFailure = "status \(head.status.code)" }
                 if !exchange.requestEnded { armResponseTimer(exchange) }
+            } else if head.status != .continue {
+                // Only 100 Continue is known to leave the framing alone; after any other interim response the
+                // connection is not reused.
+                exchange.upstreamKeepAlive = false
             }
             writeResponseHead(head, exchange: exchange)
         case .body(let buffer):
@@ -632,16 +656,6 @@ extension HTTPProxyHandler: UpstreamDelegate {
     func upstreamClosed(error: (any Error)?) {
         guard let exchange, case .forwarding = exchange.phase else { return }
         upstreamFailed(exchange, nothingSent: false, timedOut: false, error: error)
-    }
-}
-
-extension HTTPMethod {
-    /// Methods whose requests normally carry a body, so a missing length means an empty one.
-    var requestHasBody: Bool {
-        switch self {
-        case .POST, .PUT, .PATCH: true
-        default: false
-        }
     }
 }
 

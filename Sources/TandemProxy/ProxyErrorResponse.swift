@@ -5,11 +5,15 @@ import NIOHTTP1
 ///
 /// `closesConnection` is true where the request stream cannot be trusted to continue (a framing or
 /// parsing problem), so the response carries `Connection: close` and the connection is closed.
-public enum ProxyErrorResponse: Sendable, Equatable {
+public enum ProxyErrorResponse: Error, Sendable, Equatable {
     case badRequest(String)
     case requestTimeout
+    /// The request body stalled for the frontend's `timeouts.client`.
+    case bodyTimeout
+    case methodNotAllowed(String)
     case uriTooLong
-    case headersTooLarge
+    /// Too many fields, a field name too long, or the head over `max_header_bytes`; the reason when it is known.
+    case headersTooLarge(String?)
     case notImplemented(String)
     case badGateway
     case serviceUnavailable(String, retryAfterSeconds: Int?)
@@ -18,7 +22,8 @@ public enum ProxyErrorResponse: Sendable, Equatable {
     public var status: HTTPResponseStatus {
         switch self {
         case .badRequest: .badRequest
-        case .requestTimeout: .requestTimeout
+        case .requestTimeout, .bodyTimeout: .requestTimeout
+        case .methodNotAllowed: .methodNotAllowed
         case .uriTooLong: .uriTooLong
         case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .notImplemented: .notImplemented
@@ -31,7 +36,9 @@ public enum ProxyErrorResponse: Sendable, Equatable {
     /// Whether the client connection must close after this response whatever the client asked.
     public var closesConnection: Bool {
         switch self {
-        case .badRequest, .requestTimeout, .uriTooLong, .headersTooLarge, .notImplemented: true
+        case .badRequest, .requestTimeout, .bodyTimeout, .methodNotAllowed, .uriTooLong, .headersTooLarge,
+            .notImplemented:
+            true
         case .badGateway, .serviceUnavailable, .gatewayTimeout: false
         }
     }
@@ -40,8 +47,11 @@ public enum ProxyErrorResponse: Sendable, Equatable {
         switch self {
         case .badRequest(let why): "400 Bad Request: \(why)\n"
         case .requestTimeout: "408 Request Timeout: the request head did not arrive in time\n"
+        case .bodyTimeout: "408 Request Timeout: the request body stalled\n"
+        case .methodNotAllowed(let why): "405 Method Not Allowed: \(why)\n"
         case .uriTooLong: "414 URI Too Long\n"
-        case .headersTooLarge: "431 Request Header Fields Too Large\n"
+        case .headersTooLarge(let why?): "431 Request Header Fields Too Large: \(why)\n"
+        case .headersTooLarge(nil): "431 Request Header Fields Too Large\n"
         case .notImplemented(let why): "501 Not Implemented: \(why)\n"
         case .badGateway: "502 Bad Gateway: the backend server failed to answer\n"
         case .serviceUnavailable(let why, _): "503 Service Unavailable: \(why)\n"
@@ -58,6 +68,7 @@ public enum ProxyErrorResponse: Sendable, Equatable {
         if case .serviceUnavailable(_, let retryAfter?) = self {
             headers.add(name: "Retry-After", value: String(retryAfter))
         }
+        if case .methodNotAllowed = self { headers.add(name: "Allow", value: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS") }
         if close { headers.add(name: "Connection", value: "close") }
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }

@@ -33,6 +33,8 @@ final class ProxyExchange {
     var avoiding: Set<Int> = []
     /// Parts received from the client but not yet written upstream.
     var pendingParts: CircularBuffer<HTTPClientRequestPart> = []
+    /// Body bytes in `pendingParts`.
+    var pendingBodyBytes = 0
     var requestEnded = false
     var requestBodyForwarded = false
     var responseStarted = false

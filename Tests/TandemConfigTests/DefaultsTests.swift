@@ -17,9 +17,12 @@ import Testing
         #expect(frontend.tls == nil)
         #expect(frontend.timeouts.header == .seconds(10))
         #expect(frontend.timeouts.keepalive == .seconds(60))
-        #expect(frontend.timeouts.client == .seconds(60))
+        #expect(frontend.timeouts.client == .seconds(30))
         #expect(frontend.limits.maxHeaderBytes == 65536)
         #expect(frontend.limits.maxURIBytes == 8192)
+        #expect(frontend.limits.maxHeaderFields == 100)
+        #expect(frontend.limits.maxHeaderNameBytes == 256)
+        #expect(frontend.limits.maxConnectionTokens == 32)
         #expect(frontend.limits.maxConnections == 10000)
 
         let backend = try #require(config.backend(named: "app"))
@@ -110,7 +113,8 @@ import Testing
                 backend: app
                 tls: { certificates: [/tmp/c.pem], min_version: 1.3, handshake_timeout: 2s }
                 timeouts: { header: 1s, keepalive: 2s, client: 3s }
-                limits: { max_header_bytes: 1024, max_uri_bytes: 512, max_connections: 7 }
+                limits: { max_header_bytes: 1024, max_uri_bytes: 512, max_header_fields: 20, max_header_name_bytes: 64,
+                          max_connection_tokens: 4, max_connections: 7 }
             backends:
               - name: app
                 balance: uri_hash
@@ -138,7 +142,13 @@ import Testing
                 == TLSSettings(certificates: ["/tmp/c.pem"], minimumVersion: .tls13, handshakeTimeout: .seconds(2))
         )
         #expect(frontend.timeouts == FrontendTimeouts(header: .seconds(1), keepalive: .seconds(2), client: .seconds(3)))
-        #expect(frontend.limits == FrontendLimits(maxHeaderBytes: 1024, maxURIBytes: 512, maxConnections: 7))
+        #expect(
+            frontend.limits
+                == FrontendLimits(
+                    maxHeaderBytes: 1024, maxURIBytes: 512, maxHeaderFields: 20, maxHeaderNameBytes: 64,
+                    maxConnectionTokens: 4, maxConnections: 7
+                )
+        )
         let backend = try #require(config.backends.first)
         #expect(backend.balance == .uriHash)
         #expect(

@@ -21,4 +21,12 @@ enum BackendBehaviour: Sendable {
     case scripted(BackendScript)
     /// Sends a head declaring `declared` body bytes, then `sent` bytes, then closes.
     case dieMidResponse(declared: Int, sent: Int)
+    /// Sends a head declaring `declared` body bytes, then `sent` bytes, then nothing more (connection left open).
+    case stallMidResponse(declared: Int, sent: Int)
+    /// Answers 200 with the name as soon as the head arrives, before the request body.
+    case answerOnHead
+    /// Sends the response head as soon as the request head arrives, and the body once the request is complete.
+    case headEarlyBodyAtEnd
+    /// Answers `101 Switching Protocols` (which nothing asked for), then keeps the connection.
+    case switchProtocols
 }

@@ -36,7 +36,14 @@ final class TestBackendHandler: ChannelInboundHandler {
             uri = head.uri
             gauge.enter()
             requests.append(head)
-            if case .closeOnHead = behaviour { context.close(promise: nil) }
+            switch behaviour {
+            case .closeOnHead: context.close(promise: nil)
+            case .answerOnHead: respond(body: name, context: context)
+            case .headEarlyBodyAtEnd:
+                writeHead(contentLength: name.utf8.count, context: context)
+                context.flush()
+            default: break
+            }
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
         case .end:
@@ -79,8 +86,21 @@ final class TestBackendHandler: ChannelInboundHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: script.slowDelay) { [self] in
                 respond(body: name, status: status, context: loopBound.value)
             }
-        case .neverAnswer:
+        case .neverAnswer, .answerOnHead:
             break
+        case .headEarlyBodyAtEnd:
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: name)))), promise: nil)
+            finish(context: context)
+        case .stallMidResponse(let declared, let sent):
+            writeHead(contentLength: declared, context: context)
+            let body = context.channel.allocator.buffer(repeating: UInt8(ascii: "y"), count: sent)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        case .switchProtocols:
+            var headers = HTTPHeaders()
+            headers.add(name: "Upgrade", value: "websocket")
+            headers.add(name: "Connection", value: "upgrade")
+            let head = HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers)
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         case .closeOnHead, .closeOnEnd:
             context.close(promise: nil)
         case .dieMidResponse(let declared, let sent):

@@ -1,21 +1,25 @@
 import NIOCore
 
-/// Watches the raw bytes of a client connection, before the HTTP decoder, while a request head is
-/// expected. It enforces the two client-side waiting limits and remembers what the decoder cannot
-/// tell afterwards:
+/// Watches the raw bytes of a client connection, before the HTTP decoder. It enforces the client-side waiting
+/// limits and remembers what the decoder cannot tell afterwards:
 ///
 /// - keep-alive idle: no byte of a next request within `keepAliveTimeout` closes the connection
 ///   silently (an idle client is not an error);
 /// - header read (slowloris): once the first byte arrived, the complete head must arrive within
 ///   `headerTimeout`, else the client gets `408` and the connection closes — a client trickling one
 ///   byte a second cannot hold a connection open;
+/// - body stall: while a request body is expected, `clientTimeout` without a byte fires ``BodyStalled`` up
+///   the pipeline; the proxy handler answers 408 (or closes, once the response began), so a client that stops
+///   half-way through its body cannot hold a backend slot. The deadline is re-armed lazily: each read only
+///   stores the time, and the one timer checks it when it fires;
 /// - whether the request line was complete when the decoder gave up (to answer 414, not 431), and
 ///   the head's raw bytes, so that a rejected `Transfer-Encoding` (501) can be told from a smuggling shape
 ///   (400) and from other faults.
 ///
-/// The proxy handler calls `expectRequest` when it waits for a head and `headReceived` when it has one.
-/// Scanning stops at the head, so body bytes pass through untouched.
-final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler {
+/// The proxy handler calls `expectRequest` when it waits for a head, `headReceived` when it has one, and
+/// `bodyEnded` when the body it expected is complete. Scanning stops at the head, so body bytes pass through
+/// untouched.
+final class ClientInputObserver: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -24,12 +28,19 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
         case idle(Scheduled<Void>?)
         /// Part of a head arrived; the header timer runs.
         case readingHead(Scheduled<Void>?)
-        /// The decoder produced a head; nothing to watch until the next request.
+        /// A request body is being received; the timer checks `lastBodyRead` when it fires.
+        case readingBody(Scheduled<Void>?)
+        /// The decoder produced a head (and its body, if any, is complete); nothing to watch until the next request.
         case passive
     }
 
+    /// Sent up the pipeline when a request body sent nothing for `clientTimeout`.
+    struct BodyStalled: Sendable {}
+
     private let headerTimeout: TimeAmount
     private let keepAliveTimeout: TimeAmount
+    private let clientTimeout: TimeAmount
+    private var lastBodyRead = NIODeadline.distantPast
     private let maxCapturedBytes: Int
     private var state: State = .passive
     private var context: ChannelHandlerContext?
@@ -39,9 +50,10 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
     private(set) var capturedHead: [ByteBuffer] = []
     private var capturedCount = 0
 
-    init(headerTimeout: TimeAmount, keepAliveTimeout: TimeAmount, maxCapturedBytes: Int) {
+    init(headerTimeout: TimeAmount, keepAliveTimeout: TimeAmount, clientTimeout: TimeAmount, maxCapturedBytes: Int) {
         self.headerTimeout = headerTimeout
         self.keepAliveTimeout = keepAliveTimeout
+        self.clientTimeout = clientTimeout
         self.maxCapturedBytes = maxCapturedBytes
     }
 
@@ -74,12 +86,23 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
         state = .idle(timer)
     }
 
-    /// The decoder produced a head: stop watching until `expectRequest` is called again.
-    func headReceived() {
+    /// The decoder produced a head: watch its body for stalls if it has one, else nothing until `expectRequest`.
+    func headReceived(expectingBody: Bool = false) {
         cancelTimers()
         state = .passive
         capturedHead.removeAll(keepingCapacity: true)
         capturedCount = 0
+        if expectingBody, let context {
+            lastBodyRead = .now()
+            state = .readingBody(scheduleBodyCheck(in: clientTimeout, context: context))
+        }
+    }
+
+    /// The body of the current request is complete: nothing to watch until `expectRequest`.
+    func bodyEnded() {
+        guard case .readingBody = state else { return }
+        cancelTimers()
+        state = .passive
     }
 
     /// Whether the captured head has a field named `lowercasedName` (to tell why the decoder refused it).
@@ -93,6 +116,8 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
         switch state {
         case .passive:
             break
+        case .readingBody:
+            lastBodyRead = .now()
         case .idle(let timer):
             timer?.cancel()
             let headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) { [weak self] in
@@ -119,11 +144,31 @@ final class RequestHeadObserver: ChannelInboundHandler, RemovableChannelHandler 
 
     private func cancelTimers() {
         switch state {
-        case .idle(let timer), .readingHead(let timer):
+        case .idle(let timer), .readingHead(let timer), .readingBody(let timer):
             timer?.cancel()
         case .passive:
             break
         }
+    }
+
+    private func scheduleBodyCheck(in delay: TimeAmount, context: ChannelHandlerContext) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            self?.checkBody()
+        }
+    }
+
+    /// Fires `BodyStalled` when no body byte came for `clientTimeout`, else re-arms for what is left. The window
+    /// restarts after a report: the proxy ignores one while it holds the client's reads itself (backpressure).
+    private func checkBody() {
+        guard case .readingBody = state, let context else { return }
+        let idle = NIODeadline.now() - lastBodyRead
+        if idle < clientTimeout {
+            state = .readingBody(scheduleBodyCheck(in: clientTimeout - idle, context: context))
+            return
+        }
+        lastBodyRead = .now()
+        state = .readingBody(scheduleBodyCheck(in: clientTimeout, context: context))
+        context.fireUserInboundEventTriggered(BodyStalled())
     }
 
     private func idleTimedOut() {

@@ -112,7 +112,12 @@ public final class ProxyServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                    // Backoff first: at EMFILE accept fails at once, and without it the listener would spin.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        AcceptBackoffHandler(backoffProvider: { _ in .milliseconds(250) }),
+                        ConnectionLimitHandler(limit: frontend.maxConnections),
+                        quiesce.makeServerChannelHandler(channel: channel)
+                    )
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -125,9 +130,10 @@ public final class ProxyServer: Service, Sendable {
                         try addTLSServerHandler(to: pipeline, context: tls)
                     }
                     try pipeline.addHandler(
-                        RequestHeadObserver(
+                        ClientInputObserver(
                             headerTimeout: frontend.headerTimeout,
                             keepAliveTimeout: frontend.keepAliveTimeout,
+                            clientTimeout: frontend.clientTimeout,
                             maxCapturedBytes: frontend.maxHeaderBytes
                         )
                     )
