@@ -178,11 +178,19 @@ final class ClientInputObserver: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func headerTimedOut() {
-        guard case .readingHead = state, let context else { return }
+        guard case .readingHead = state else { return }
+        // No request head exists for the encoder to answer.
+        answerBelowTheCodecAndClose(.requestTimeout)
+    }
+
+    /// Writes `response` from here, below the HTTP encoder, then closes: for answers the encoder cannot give
+    /// (no head yet, or a CONNECT, to which NIO's encoder sends no body).
+    func answerBelowTheCodecAndClose(_ response: ProxyErrorResponse) {
+        cancelTimers()
         state = .passive
-        // Written from here, below the HTTP encoder: no request head exists for the encoder to answer.
-        let response = ProxyErrorResponse.requestTimeout.rawBytes(allocator: context.channel.allocator)
-        context.writeAndFlush(NIOAny(response)).assumeIsolated().whenComplete { _ in
+        guard let context else { return }
+        let bytes = response.rawBytes(allocator: context.channel.allocator)
+        context.writeAndFlush(NIOAny(bytes)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

