@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(name: "TandemBalancing"),
+        .target(name: "TandemNIOSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "TandemHealth",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "TandemProxy",
             dependencies: [
-                "TandemConfig", "TandemBalancing", "TandemHealth", "TandemTLS",
+                "TandemConfig", "TandemBalancing", "TandemHealth", "TandemTLS", "TandemNIOSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -77,7 +78,7 @@ let package = Package(
         .target(
             name: "TandemNetlink",
             dependencies: [
-                "CNetlink",
+                "CNetlink", "TandemNIOSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +87,7 @@ let package = Package(
         .target(
             name: "TandemControl",
             dependencies: [
-                "TandemConfig", "TandemHA", "TandemNetlink",
+                "TandemConfig", "TandemHA", "TandemNetlink", "TandemNIOSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

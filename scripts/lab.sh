@@ -29,7 +29,7 @@ in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 
 lab_up() {
     [[ $(id -u) -eq 0 ]] || die "the lab needs root (network namespaces)"
-    ensure_packages ip:iproute2 nginx:nginx-light curl:curl
+    ensure_packages ip:iproute2 nginx:nginx-light curl:curl ping:iputils-ping
     mkdir -p "$LAB_STATE"
     ip netns list | grep -qw "$SW" || ip netns add "$SW"
     ip -n "$SW" link show br0 >/dev/null 2>&1 || {

@@ -6,7 +6,9 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 ensure_build_packages
-ensure_packages nginx:nginx-light tcpdump:tcpdump python3:python3
+# Every tool a check calls, so that a fresh machine passes too (the lab check pings its gateway).
+ensure_packages nginx:nginx-light tcpdump:tcpdump python3:python3 openssl:openssl ping:iputils-ping \
+    ip:iproute2 curl:curl
 
 log "building (debug, with tests)"
 swift build --build-tests || die "build failed"

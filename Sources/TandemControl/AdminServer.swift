@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import TandemNIOSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,12 @@ public final class AdminServer: Service, Sendable {
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 16)
+                .serverChannelInitializer { listener in
+                    // Out of descriptors, pause accepting instead of spinning (NIO's own backoff cannot stop that).
+                    listener.eventLoop.makeCompletedFuture {
+                        try listener.pipeline.syncOperations.addHandler(AcceptPauseHandler())
+                    }
+                }
                 .bind(unixDomainSocketPath: socketPath) { child in
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(AdminLineDecoder()))

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import TandemNIOSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -57,7 +58,7 @@ public final class VIPHelperServer: Sendable {
             .serverChannelInitializer { channel in
                 // Out of descriptors, accept fails at once: back off instead of spinning on the listener.
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler())
                 }
             }
             .childChannelInitializer { channel in

@@ -15,7 +15,7 @@ source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
 tag="t5$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-pair_require tcpdump
+pair_require tcpdump:tcpdump
 
 # measure_takeover ACTIVE STANDBY — SIGKILLs ACTIVE's daemon; sets `takeover` to the ms from its last
 # heartbeat (as captured on the standby) to the VIP's arrival on the standby's eth0. Runs in this shell

@@ -13,7 +13,7 @@ source "$(dirname "$0")/../lib/common.sh"
 tandem=$(readlink -f "$1")
 tag="tf$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
-pair_require openssl
+pair_require openssl:openssl
 PAIR_FRONTEND_PORT=443
 PAIR_SHOW='*.out'          # fail also shows the s_client transcripts
 

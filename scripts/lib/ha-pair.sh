@@ -8,7 +8,7 @@
 #   hb0      a direct link lb-a 198.18.1.11/24 ↔ lb-b 198.18.1.12/24, for heartbeats when PAIR_HB_NET=198.18.1
 #
 # The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing. Sourcing skips the
-# check (exit 0, "SKIP") without root, fails without ip, python3 or curl (pair_require names more), and
+# check (exit 0, "SKIP") without root, installs ip, python3, curl and ping if missing (pair_require names more), and
 # traps EXIT to pair_cleanup. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
 # PAIR_EXTRA_HA (extra YAML lines under ha:), PAIR_HB_NET (198.18.0: heartbeats over the switch;
 # 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path),
@@ -19,14 +19,14 @@
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
 
-# pair_require COMMAND... — fails the check (exit 1) when one of them is not installed.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# pair_require COMMAND:PACKAGE... — installs the Debian package of each missing command (a check runs on a fresh
+# machine too), and fails the check (exit 1) when that is not possible.
 pair_require() {
-    local command
-    for command in "$@"; do
-        command -v "$command" >/dev/null || { echo "FAIL: $command is missing"; exit 1; }
-    done
+    (ensure_packages "$@") || { echo "FAIL: cannot install ${*#*:}"; exit 1; }
 }
-pair_require ip python3 curl
+pair_require ip:iproute2 python3:python3 curl:curl ping:iputils-ping
 
 ns_sw="$tag-sw" ns_a="$tag-a" ns_b="$tag-b" ns_be="$tag-be" ns_cl="$tag-cl"
 dir=$(mktemp -d)

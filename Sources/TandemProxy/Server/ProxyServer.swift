@@ -6,6 +6,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import TandemConfig
+import TandemNIOSupport
 import TandemTLS
 
 /// The data plane of one node as a service: it binds every `mode: http` frontend, serves until
@@ -112,9 +113,12 @@ public final class ProxyServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Backoff first: at EMFILE accept fails at once, and without it the listener would spin.
+                    // First: out of descriptors accept fails at once, and the listener must pause, not spin.
                     try channel.pipeline.syncOperations.addHandlers(
-                        AcceptBackoffHandler(backoffProvider: { _ in .milliseconds(250) }),
+                        AcceptPauseHandler { error in
+                            logger.warning(
+                                "accepting paused", metadata: ["frontend": "\(frontend.name)", "error": "\(error)"])
+                        },
                         ConnectionLimitHandler(limit: frontend.maxConnections),
                         quiesce.makeServerChannelHandler(channel: channel)
                     )
