@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tandem and HAProxy side by side, in one run, on loopback: the same two nginx backends, the same
 # thread count (Tandem's event loops = HAProxy's nbthread), the same wrk load (keep-alive, small
-# responses). Prints req/s, p50 and p99 for both and the ratio Tandem/HAProxy per scenario.
+# responses). Prints req/s, p50, p99 and the proxy's CPU per request (user + system µs from /proc/PID/stat over
+# the measured run) for both, and the ratios Tandem/HAProxy per scenario.
 #
 #   scripts/bench.sh                       # round_robin, least_connections, cookie, tls, tls_handshake
-#   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 scripts/bench.sh
+#   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 BENCH_PROXY_THREADS=1 scripts/bench.sh
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up.
 set -euo pipefail
@@ -17,6 +18,9 @@ ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-$(nproc)}
+# One proxy thread by default: on 2 cores the client and the backends keep a core.
+proxy_threads=${BENCH_PROXY_THREADS:-1}
+ticks_per_second=$(getconf CLK_TCK)
 scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie tls tls_handshake}
 
 log "building tandem (release)"
@@ -41,28 +45,37 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
     -addext subjectAltName=DNS:bench.test -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
 cat "$dir/cert.pem" "$dir/key.pem" >"$dir/site.pem"
 
-# measure NAME PORT [HEADER] — prints "req/s p50 p99" for a wrk run against 127.0.0.1:PORT
-# ($scheme is http or https).
+# cpu_ticks PID — user + system time of PID so far (fields 14 and 15 of /proc/PID/stat), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# measure NAME PORT [HEADER] — prints "req/s p50 p99 µs-per-request" for a wrk run against 127.0.0.1:PORT
+# ($scheme is http or https); the CPU is the proxy's ($proxy_pid) over the measured run.
 measure() {
     local name=$1 port=$2 header=${3:-} args=()
     [[ -n "$header" ]] && args=(-H "$header")
     wrk -t"$threads" -c"$connections" -d2s "${args[@]}" "$scheme://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    local before after
+    before=$(cpu_ticks "$proxy_pid")
     wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${args[@]}" "$scheme://127.0.0.1:$port/" \
         >"$dir/$name.wrk" 2>&1 || true
-    local rps p50 p99 errors
+    after=$(cpu_ticks "$proxy_pid")
+    local rps p50 p99 errors requests cpu
     rps=$(awk '/Requests\/sec/ {print $2}' "$dir/$name.wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$dir/$name.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$dir/$name.wrk")
+    requests=$(awk '/requests in/ {print $1}' "$dir/$name.wrk")
+    cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="${requests:-0}" \
+        'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
     errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$dir/$name.wrk")
     [[ -n "$errors" ]] && echo "  ($name: $errors)" >&2
-    echo "${rps:-0} ${p50:-?} ${p99:-?}"
+    echo "${rps:-0} ${p50:-?} ${p99:-?} $cpu"
 }
 
 start_tandem() { # PORT BALANCE PERSISTENCE
     local port=$1 balance=$2 persistence=$3 tls=""
     [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] },"
     cat >"$dir/tandem.yaml" <<YAML
-node: { name: bench, threads: $threads, drain_timeout: 1s }
+node: { name: bench, threads: $proxy_threads, drain_timeout: 1s }
 frontends:
   - { name: web, bind: 127.0.0.1:$port, backend: app, $tls limits: { max_connections: 100000 } }
 backends:
@@ -84,7 +97,7 @@ start_haproxy() { # PORT BALANCE COOKIE(yes|no)
     if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
     cat >"$dir/haproxy.cfg" <<CFG
 global
-    nbthread $threads
+    nbthread $proxy_threads
     maxconn 8000
 defaults
     mode http
@@ -133,24 +146,26 @@ for scenario in $scenarios; do
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
     # Every request of tls_handshake is a new connection: a full TLS handshake each time.
     [[ $scenario == tls_handshake ]] && header="Connection: close"
-    read -r t_rps t_p50 t_p99 < <(measure "tandem-$scenario" "$port" "$header")
+    read -r t_rps t_p50 t_p99 t_cpu < <(measure "tandem-$scenario" "$port" "$header")
     stop_proxy
     port=$(free_port)
     log "$scenario: haproxy"
     start_haproxy "$port" "$hb" "$cookie"
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
     [[ $scenario == tls_handshake ]] && header="Connection: close"
-    read -r h_rps h_p50 h_p99 < <(measure "haproxy-$scenario" "$port" "$header")
+    read -r h_rps h_p50 h_p99 h_cpu < <(measure "haproxy-$scenario" "$port" "$header")
     stop_proxy
     ratio=$(awk -v t="$t_rps" -v h="$h_rps" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
-    results+=("$(printf '%-18s %-8s %12s %10s %10s' "$scenario" tandem "$t_rps" "$t_p50" "$t_p99")")
-    results+=("$(printf '%-18s %-8s %12s %10s %10s   ratio tandem/haproxy = %s' "$scenario" haproxy "$h_rps" "$h_p50" "$h_p99" "$ratio")")
+    cpu_ratio=$(awk -v t="$t_cpu" -v h="$h_cpu" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
+    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s' "$scenario" tandem "$t_rps" "$t_p50" "$t_p99" "$t_cpu")")
+    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s   tandem/haproxy: req/s %s, CPU/req %s' \
+        "$scenario" haproxy "$h_rps" "$h_p50" "$h_p99" "$h_cpu" "$ratio" "$cpu_ratio")")
 done
 
 echo
 echo "tls = keep-alive HTTPS requests/s; tls_handshake = one full TLS handshake per request (handshakes/s)"
 echo "libssl: $(openssl version)"
-echo "wrk: $threads threads, $connections connections, ${seconds}s, keep-alive, ~20-byte responses; proxies: $threads threads"
+echo "wrk: $threads threads, $connections connections, ${seconds}s, keep-alive, ~20-byte responses; proxies: $proxy_threads thread(s)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   haproxy: $(haproxy -v | head -1 | awk '{print $3}')"
-printf '%-18s %-8s %12s %10s %10s\n' scenario proxy req/s p50 p99
+printf '%-18s %-8s %12s %10s %10s %10s\n' scenario proxy req/s p50 p99 'CPU µs/req'
 printf '%s\n' "${results[@]}"

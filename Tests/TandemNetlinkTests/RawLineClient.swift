@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A blocking Unix-socket client speaking raw lines, for protocol abuse the real client cannot produce.
 struct RawLineClient: ~Copyable {
