@@ -27,6 +27,8 @@ enum BackendBehaviour: Sendable {
     case answerOnHead
     /// Sends the response head as soon as the request head arrives, and the body once the request is complete.
     case headEarlyBodyAtEnd
+    /// Sends `103 Early Hints`, then answers 200 with the name.
+    case earlyHints
     /// Answers `101 Switching Protocols` (which nothing asked for), then keeps the connection.
     case switchProtocols
 }

@@ -144,6 +144,26 @@ struct HostileClientTests {
         await backend.close()
     }
 
+    /// Only `100 Continue` is known to leave an HTTP/1.1 connection as it was: after any other interim response
+    /// (here 103) the client still gets both, but the server connection is not reused.
+    @Test func aConnectionThatSentAnInterimResponseIsNotPooled() async throws {
+        let backend = try await TestBackend(name: "app", behaviour: .earlyHints)
+        let proxy = try await TestProxy.start(backends: [BackendSpec(ports: [backend.port])])
+        let client = try await proxy.connect()
+        for round in 1...2 {
+            try await client.send("GET / HTTP/1.1\r\nHost: test.local\r\n\r\n")
+            let hints = try await client.readResponse(timeout: .seconds(3))
+            #expect(hints.status == 103)
+            let response = try await client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 200)
+            #expect(await eventually { backend.closedConnections.count == round })
+        }
+        #expect(backend.acceptedConnections == 2)
+        await client.close()
+        await proxy.stop()
+        await backend.close()
+    }
+
     /// A response that ends before its request did leaves request bytes in flight on that connection: it is
     /// closed, never pooled, and the next request opens a new one.
     @Test func aConnectionWhoseResponseEndedBeforeItsRequestIsNotPooled() async throws {

@@ -95,6 +95,12 @@ final class TestBackendHandler: ChannelInboundHandler {
             writeHead(contentLength: declared, context: context)
             let body = context.channel.allocator.buffer(repeating: UInt8(ascii: "y"), count: sent)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        case .earlyHints:
+            var hints = HTTPHeaders()
+            hints.add(name: "Link", value: "</style.css>; rel=preload")
+            let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: 103), headers: hints)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            respond(body: name, context: context)
         case .switchProtocols:
             var headers = HTTPHeaders()
             headers.add(name: "Upgrade", value: "websocket")
