@@ -32,7 +32,7 @@ import Testing
             fall: 3,
             eventLoop: group.next(),
             logger: logger,
-            randomSource: SeededGenerator(seed: seed)
+            randomSource: SplitMix64(seed: seed)
         ) { serverIndex, health, reason in
             transitions.append(Transition(serverIndex: serverIndex, health: health, reason: reason))
         }
@@ -111,7 +111,7 @@ import Testing
         let backend = try await TestHTTPBackend(group: group)
         let interval = TimeAmount.seconds(1)
         let seed: UInt64 = 42
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let planned = (0..<5).map { _ in
             Duration.nanoseconds(HealthChecker.firstDelay(interval: interval, using: &random).nanoseconds)
         }

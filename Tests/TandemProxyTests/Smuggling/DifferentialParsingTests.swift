@@ -1,5 +1,6 @@
 import NIOHTTP1
 import Synchronization
+import TandemBalancing
 import Testing
 
 /// Sends thousands of mutated request heads both to NIO's llhttp decoder (the reference) and through Tandem,
