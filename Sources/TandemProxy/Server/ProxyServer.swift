@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import NIOExtras
-import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -104,10 +103,6 @@ public final class ProxyServer: Service, Sendable {
 
     private func bind(_ frontend: FrontendRuntime, quiesce: ServerQuiescingHelper) async throws -> any Channel {
         let logger = self.logger
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = frontend.maxHeaderBytes
-        limits.maxHeaderFieldSize = frontend.maxHeaderBytes
-        let decoderLimits = limits
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -133,22 +128,7 @@ public final class ProxyServer: Service, Sendable {
                     if let tls = frontend.tls {
                         try addTLSServerHandler(to: pipeline, context: tls)
                     }
-                    try pipeline.addHandler(
-                        ClientInputObserver(
-                            headerTimeout: frontend.headerTimeout,
-                            keepAliveTimeout: frontend.keepAliveTimeout,
-                            clientTimeout: frontend.clientTimeout,
-                            maxCapturedBytes: frontend.maxHeaderBytes
-                        )
-                    )
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try pipeline.addHandler(HTTPProxyHandler(frontend: frontend, logger: logger))
+                    try pipeline.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
                 }
             }
         if case .v4 = frontend.bindAddress {

@@ -8,7 +8,7 @@ final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     private let maxIdlePerServer: Int
     private let idleTimeout: TimeAmount
-    private var idle: [[UpstreamHandler]]
+    private var idle: [[UpstreamConnectionHandler]]
 
     init(eventLoop: any EventLoop, serverCount: Int, maxIdlePerServer: Int, idleTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -18,7 +18,7 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// The most recently used live idle connection to `server`, if any.
-    func take(server: Int) -> UpstreamHandler? {
+    func take(server: Int) -> UpstreamConnectionHandler? {
         eventLoop.preconditionInEventLoop()
         while let connection = idle[server].popLast() {
             if connection.leavePool() { return connection }
@@ -27,7 +27,7 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Keeps `connection` for reuse, or closes it when the pool for that server is full.
-    func put(_ connection: UpstreamHandler, server: Int) {
+    func put(_ connection: UpstreamConnectionHandler, server: Int) {
         eventLoop.preconditionInEventLoop()
         guard idle[server].count < maxIdlePerServer else {
             connection.close()
@@ -38,7 +38,7 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Forgets a pooled connection that closed or timed out.
-    func remove(_ connection: UpstreamHandler, server: Int) {
+    func remove(_ connection: UpstreamConnectionHandler, server: Int) {
         eventLoop.preconditionInEventLoop()
         idle[server].removeAll { $0 === connection }
     }

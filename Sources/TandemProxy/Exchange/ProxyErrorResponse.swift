@@ -73,12 +73,14 @@ public enum ProxyErrorResponse: Error, Sendable, Equatable {
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }
 
-    /// The whole response as bytes, for writing below the HTTP encoder (before any request head).
-    func rawBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
-        let head = self.head(version: .http1_1, close: true)
-        var text = "HTTP/1.1 \(head.status.code) \(head.status.reasonPhrase)\r\n"
+    /// The whole response as bytes, in the client's HTTP/1.`minorVersion`; `close` says `Connection: close`, else an
+    /// HTTP/1.0 client is told `Connection: keep-alive`.
+    func rawBytes(minorVersion: Int, close: Bool) -> ByteBuffer {
+        let head = self.head(version: HTTPVersion(major: 1, minor: minorVersion), close: close)
+        var text = "HTTP/1.\(minorVersion) \(head.status.code) \(head.status.reasonPhrase)\r\n"
         for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
+        if !close, minorVersion == 0 { text += "Connection: keep-alive\r\n" }
         text += "\r\n" + body
-        return allocator.buffer(string: text)
+        return ByteBuffer(string: text)
     }
 }

@@ -1,0 +1,745 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TandemBalancing
+
+/// The layer-7 engine for one client connection, on that connection's event loop: bytes in, bytes out, with no Task,
+/// actor hop or `String` per header on the way.
+///
+/// A request's life, top to bottom in this file: the head is found and checked by `RequestHeadParser`, routed, and
+/// handed to an `ExchangeStateMachine`, which decides everything after (server choice, queueing, connecting, retries,
+/// timeouts, answers of the proxy's own); this handler executes its actions. The upstream head is written once by
+/// `HeadWriter` from the received bytes; both bodies pass through as the slices they arrived in, delimited by
+/// `BodyFramer`s. Reads stay enabled unless backpressure needs a pause: the server cannot take more, too much body is
+/// buffered while no server is attached, or pipelined requests pile up behind the one in progress. One timer per
+/// connection is armed for the earliest deadline and re-armed lazily: a later deadline never reschedules it, the timer
+/// checks when it fires.
+///
+/// Pipelined requests are answered in order: bytes after a complete request stay in the buffer until its response has
+/// ended, then the next head is parsed from them.
+final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// One request in progress: the machine and the I/O state around it.
+    private final class Exchange {
+        var machine: ExchangeStateMachine
+        let head: RequestHead
+        let backend: BackendRuntime
+        /// The upstream request head, written once, kept for a retry.
+        let upstreamHead: ByteBuffer
+        var framer: BodyFramer
+        /// Body bytes received while no server is attached (replayed on attach).
+        var buffered: CircularBuffer<ByteBuffer> = []
+        var bufferedBytes = 0
+        var upstream: UpstreamConnectionHandler?
+        var queued: QueuedRequest?
+        var pinned: Int?
+        var setCookie: String?
+        /// How the response body reaches the client: the server's framing, or decoded chunks up to a close.
+        var decodesChunked = false
+
+        init(
+            machine: ExchangeStateMachine,
+            head: RequestHead,
+            backend: BackendRuntime,
+            upstreamHead: ByteBuffer,
+            pinned: Int?
+        ) {
+            self.machine = machine
+            self.head = head
+            self.backend = backend
+            self.upstreamHead = upstreamHead
+            self.framer = BodyFramer(head.framing, decodeChunked: false)
+            self.pinned = pinned
+        }
+
+        /// Whether body bytes of the request are still to come.
+        var requestBodyOpen: Bool { !machine.requestEnded }
+    }
+
+    private enum Phase {
+        /// Between requests: no byte of a next one yet (keep-alive idle until `deadline`).
+        case idle(deadline: NIODeadline)
+        /// Part of a head arrived; the whole head is due by `deadline`.
+        case readingHead(scanned: Int, deadline: NIODeadline)
+        case exchanging(Exchange)
+        /// An answer that ends the connection is on its way out; nothing more is read or said.
+        case closing
+    }
+
+    /// Request body buffered while no server is attached, before the client's reads are held.
+    static let maxBufferedBodyBytes = 64 * 1024
+
+    private let frontend: FrontendRuntime
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var phase: Phase
+    /// Received and not yet consumed: the rest of a head, body bytes not yet delimited, pipelined requests.
+    private var inbound: ByteBuffer?
+    private var readHeld = false
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
+    private var clientIP: String?
+    /// Keep-alive wind-down or drain asked this connection to close once idle.
+    private var closeWhenIdle = false
+
+    init(frontend: FrontendRuntime, logger: Logger) {
+        self.frontend = frontend
+        self.logger = logger
+        self.phase = .idle(deadline: .now() + frontend.keepAliveTimeout)
+    }
+
+    /// The loop's clock (an `EmbeddedEventLoop`'s in tests).
+    private var currentTime: NIODeadline { context?.eventLoop.now ?? .now() }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clientIP = context.channel.remoteAddress?.ipAddress
+        phase = .idle(deadline: currentTime + frontend.keepAliveTimeout)
+        armTimer()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if case .closing = phase { return }
+        if inbound == nil || inbound!.readableBytes == 0 {
+            inbound = bytes
+        } else {
+            var incoming = bytes
+            inbound!.writeBuffer(&incoming)
+        }
+        process()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .exchanging(let exchange) = phase { exchange.upstream?.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .exchanging(let exchange) = phase { exchange.upstream?.readsPaused = !context.channel.isWritable }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .exchanging(let exchange) = phase { abandon(exchange) }
+        phase = .closing
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is CloseWhenIdle || event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        closeWhenIdle = true
+        switch phase {
+        case .exchanging(let exchange):
+            // Finish this exchange, then close (the response says so if its head has not gone out yet).
+            exchange.machine.closeClientAfterResponse()
+        case .idle:
+            closeNow()
+        case .readingHead, .closing:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("client connection error", metadata: ["error": "\(error)"])
+        closeNow()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if shouldHoldReads {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    private var shouldHoldReads: Bool {
+        guard case .exchanging(let exchange) = phase else { return false }
+        if !exchange.requestBodyOpen {
+            // Pipelined requests wait behind this one; hold once a head's worth is waiting.
+            return (inbound?.readableBytes ?? 0) >= frontend.maxHeaderBytes
+        }
+        if let upstream = exchange.upstream, exchange.machine.isAttached { return !upstream.isWritable }
+        return exchange.bufferedBytes >= Self.maxBufferedBodyBytes
+    }
+
+    private func resumeReadsIfHeld() {
+        guard readHeld, !shouldHoldReads, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
+    // MARK: Reading requests
+
+    /// Consumes what `inbound` holds as far as the current phase allows.
+    private func process() {
+        while let context, var buffer = inbound, buffer.readableBytes > 0 {
+            switch phase {
+            case .closing:
+                inbound = nil
+                return
+            case .idle:
+                if closeWhenIdle {
+                    closeNow()
+                    return
+                }
+                phase = .readingHead(scanned: 0, deadline: currentTime + frontend.headerTimeout)
+                armTimer()
+            case .readingHead(let scanned, let deadline):
+                switch RequestHeadParser.scan(buffer, from: scanned, limits: frontend.headLimits) {
+                case .incomplete(let scanned):
+                    phase = .readingHead(scanned: scanned, deadline: deadline)
+                    return
+                case .invalid(let problem):
+                    answerAndClose(problem, minorVersion: 1)
+                    return
+                case .complete(let length):
+                    switch RequestHeadParser.parse(buffer, length: length, limits: frontend.headLimits) {
+                    case .failure(let problem):
+                        answerAndClose(problem, minorVersion: 1)
+                        return
+                    case .success(let head):
+                        buffer.moveReaderIndex(forwardBy: length)
+                        inbound = buffer
+                        startExchange(head, context: context)
+                    }
+                }
+            case .exchanging(let exchange):
+                guard exchange.requestBodyOpen else { return }
+                inbound = nil  // the framer slices `buffer`; keep it the only reference
+                let step = exchange.framer.next(&buffer)
+                inbound = buffer
+                switch step {
+                case .needMore:
+                    return
+                case .invalid:
+                    requestBodyInvalid(exchange)
+                    return
+                case .forward(let bytes, let ended):
+                    requestBodyReceived(bytes, ended: ended, exchange: exchange)
+                }
+            }
+        }
+    }
+
+    private func startExchange(_ head: RequestHead, context: ChannelHandlerContext) {
+        let backendIndex: Int
+        if frontend.routes.routes.isEmpty {
+            backendIndex = frontend.routes.defaultBackend
+        } else {
+            backendIndex = frontend.routes.backend(host: head.host.map(head.string), target: head.originTarget)
+        }
+        let backend = frontend.backends[backendIndex]
+        var pinned: Int?
+        var cookies: HeadWriter.CookieRewrite?
+        if let cookieName = backend.cookieName {
+            (pinned, cookies) = persistenceCookie(named: cookieName, in: head, backend: backend)
+        }
+        var upstreamHead = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 128)
+        HeadWriter.writeUpstreamRequest(
+            head,
+            cookies: cookies,
+            forwarding: HeadWriter.Forwarding(clientIP: clientIP, scheme: frontend.tls == nil ? "http" : "https"),
+            into: &upstreamHead
+        )
+        let hasBody: Bool
+        switch head.framing {
+        case .none, .contentLength(0): hasBody = false
+        case .contentLength, .chunked, .untilClose: hasBody = true
+        }
+        let machine = ExchangeStateMachine(
+            limits: ExchangeStateMachine.Limits(
+                responseTimeout: backend.responseTimeout,
+                queueTimeout: backend.queueTimeout,
+                clientTimeout: frontend.clientTimeout,
+                retries: backend.retries
+            ),
+            isIdempotent: head.isIdempotent,
+            hasBody: hasBody,
+            clientKeepAlive: head.keepAlive && !closeWhenIdle && !frontend.clientConnections.closesKeepAlive,
+            now: currentTime
+        )
+        let exchange = Exchange(
+            machine: machine, head: head, backend: backend, upstreamHead: upstreamHead, pinned: pinned)
+        phase = .exchanging(exchange)
+        dispatch(exchange)
+        armTimer()
+    }
+
+    /// Reads the persistence cookie out of the `Cookie` lines; returns the server it pins and the rewritten lines.
+    private func persistenceCookie(
+        named name: String,
+        in head: RequestHead,
+        backend: BackendRuntime
+    ) -> (Int?, HeadWriter.CookieRewrite?) {
+        var found: String?
+        var remaining: [String?] = []
+        for field in head.fields where field.kind == .cookie {
+            let (value, rest) = PersistenceCookie.extract(name: name, from: head.string(field.value))
+            if let value { found = value }
+            remaining.append(rest)
+        }
+        guard !remaining.isEmpty else { return (nil, nil) }
+        let pinned = found.flatMap { value in backend.withBalancer { $0.persistentServer(cookieValue: value) } }
+        return (pinned, HeadWriter.CookieRewrite(remaining: remaining))
+    }
+
+    private func requestBodyReceived(_ bytes: ByteBuffer, ended: Bool, exchange: Exchange) {
+        if exchange.machine.isAttached, let upstream = exchange.upstream {
+            if bytes.readableBytes > 0 { upstream.write(bytes) }
+            if ended { upstream.flush() }
+        } else if bytes.readableBytes > 0 {
+            exchange.buffered.append(bytes)
+            exchange.bufferedBytes += bytes.readableBytes
+        }
+        exchange.machine.requestBodyReceived(ended: ended, now: currentTime)
+        if ended { armTimer() }
+    }
+
+    private func requestBodyInvalid(_ exchange: Exchange) {
+        let (answer, server) = exchange.machine.requestInvalid()
+        detachUpstream(exchange, close: true)
+        if let server { exchange.backend.release(server, outcome: .abandoned) }
+        if let answer {
+            answerAndClose(answer, minorVersion: exchange.head.minorVersion)
+        } else {
+            closeNow()
+        }
+    }
+
+    // MARK: Choosing a server
+
+    private func dispatch(_ exchange: Exchange) {
+        let choice = exchange.backend.choose(
+            pinned: exchange.pinned, key: balancingKey(exchange), avoiding: exchange.machine.avoiding)
+        perform(exchange.machine.serverChosen(choice), exchange)
+    }
+
+    private func balancingKey(_ exchange: Exchange) -> BalancingKey {
+        switch exchange.backend.algorithm {
+        case .sourceHash: .clientAddress(clientIP ?? "")
+        case .uriHash: .path(exchange.head.originTarget)
+        case .roundRobin, .random, .leastConnections, .leastLoaded: .none
+        }
+    }
+
+    private func perform(_ action: ExchangeStateMachine.ChoiceAction, _ exchange: Exchange) {
+        switch action {
+        case .connect(let server, let cookie):
+            if cookie != nil { exchange.setCookie = cookie }
+            obtainConnection(exchange, server: server)
+        case .enqueue:
+            enqueue(exchange)
+        case .answer(let response):
+            answerLocally(response, exchange)
+        }
+    }
+
+    private func enqueue(_ exchange: Exchange) {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundExchange = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+        let request = QueuedRequest(
+            pinned: exchange.pinned,
+            key: balancingKey(exchange),
+            avoiding: exchange.machine.avoiding,
+            eventLoop: context.eventLoop
+        ) { outcome in
+            bound.value.queueDecided(boundExchange.value, outcome)
+        }
+        switch exchange.backend.enqueue(request) {
+        case .chosen(let choice):
+            perform(exchange.machine.serverChosen(choice), exchange)
+        case .full:
+            answerLocally(exchange.machine.queueFull(hasQueue: exchange.backend.maxQueue > 0), exchange)
+        case .waiting:
+            exchange.queued = request
+            exchange.machine.queued(now: currentTime)
+            armTimer()
+        }
+    }
+
+    /// The queue's decision for `exchange`, on this handler's loop.
+    private func queueDecided(_ exchange: Exchange, _ outcome: QueuedRequest.Outcome) {
+        exchange.queued = nil
+        let choice: BackendState.Choice
+        switch outcome {
+        case .granted(let server, let cookie): choice = .server(server, cookie: cookie)
+        case .unavailable: choice = .noneAvailable
+        }
+        guard isCurrent(exchange), let action = exchange.machine.queueDecided(choice) else {
+            // The client left, or the queue timer answered, after the decision was taken: give the slot back.
+            if case .granted(let server, _) = outcome { exchange.backend.release(server, outcome: .abandoned) }
+            return
+        }
+        perform(action, exchange)
+    }
+
+    private func isCurrent(_ exchange: Exchange) -> Bool {
+        if case .exchanging(let current) = phase { return current === exchange }
+        return false
+    }
+
+    // MARK: Connecting
+
+    private func obtainConnection(_ exchange: Exchange, server: Int) {
+        guard let context else { return }
+        let backend = exchange.backend
+        if let pooled = backend.pool(for: context.eventLoop)?.take(server: server) {
+            attach(pooled, to: exchange)
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundExchange = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(backend.connectTimeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnectionHandler())
+                }
+            }
+            .connect(to: backend.servers[server].address)
+            .whenComplete { result in
+                bound.value.connectCompleted(result, exchange: boundExchange.value, server: server)
+            }
+    }
+
+    private func connectCompleted(_ result: Result<any Channel, any Error>, exchange: Exchange, server: Int) {
+        switch result {
+        case .success(let channel):
+            guard let upstream = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+            else {
+                channel.close(promise: nil)
+                return
+            }
+            guard isCurrent(exchange), exchange.machine.state == .connecting(server: server) else {
+                // The client went away while we connected.
+                upstream.close()
+                return
+            }
+            attach(upstream, to: exchange)
+        case .failure(let error):
+            guard isCurrent(exchange), exchange.machine.state == .connecting(server: server) else { return }
+            logger.debug(
+                "connect failed",
+                metadata: ["server": "\(exchange.backend.servers[server].name)", "error": "\(error)"]
+            )
+            handle(exchange.machine.connectFailed(), exchange, reason: "connect: \(error)")
+        }
+    }
+
+    private func attach(_ upstream: UpstreamConnectionHandler, to exchange: Exchange) {
+        exchange.machine.connected(now: currentTime)
+        exchange.upstream = upstream
+        upstream.beginExchange(delegate: self, requestIsHEAD: exchange.head.knownMethod == .head)
+        upstream.readsPaused = !(context?.channel.isWritable ?? true)
+        upstream.write(exchange.upstreamHead)
+        if !exchange.buffered.isEmpty {
+            exchange.machine.bufferedBodyForwarded()
+            while let bytes = exchange.buffered.popFirst() { upstream.write(bytes) }
+            exchange.bufferedBytes = 0
+        }
+        upstream.flush()
+        armTimer()
+        resumeReadsIfHeld()
+    }
+
+    private func detachUpstream(_ exchange: Exchange, close: Bool) {
+        guard let upstream = exchange.upstream else { return }
+        exchange.upstream = nil
+        upstream.detach()
+        if close { upstream.close() }
+    }
+
+    // MARK: Failures
+
+    private func handle(_ action: ExchangeStateMachine.FailureAction, _ exchange: Exchange, reason: String) {
+        switch action {
+        case .retry(let failed):
+            detachUpstream(exchange, close: true)
+            if let failed { release(failed, of: exchange, failure: reason) }
+            dispatch(exchange)
+        case .answer(let response, let failed):
+            detachUpstream(exchange, close: true)
+            if let failed { release(failed, of: exchange, failure: reason) }
+            answerLocally(response, exchange)
+        case .closeClient(let failed):
+            detachUpstream(exchange, close: true)
+            if let failed { release(failed, of: exchange, failure: reason) }
+            closeNow()
+        }
+    }
+
+    private func release(_ server: Int, of exchange: Exchange, failure reason: String) {
+        logger.debug(
+            "backend server failed",
+            metadata: [
+                "backend": "\(exchange.backend.name)", "server": "\(exchange.backend.servers[server].name)",
+                "error": "\(reason)",
+            ]
+        )
+        exchange.backend.release(server, outcome: .failed(reason: reason))
+    }
+
+    /// The client went away: give up whatever the exchange holds.
+    private func abandon(_ exchange: Exchange) {
+        if let request = exchange.queued {
+            // When this fails the queue's decision is on its way; `queueDecided` gives its slot back.
+            _ = exchange.backend.cancelWait(request)
+            exchange.queued = nil
+        }
+        let server = exchange.machine.clientClosed()
+        detachUpstream(exchange, close: true)
+        if let server { exchange.backend.release(server, outcome: .abandoned) }
+    }
+
+    // MARK: Timer
+
+    /// Arms the connection's one timer for the earliest deadline, unless it already fires no later.
+    private func armTimer() {
+        guard let context else { return }
+        let wanted: NIODeadline?
+        switch phase {
+        case .idle(let deadline):
+            // No later than a head that starts now would be due, so the first byte of a request never has to move
+            // the timer earlier: a keep-alive connection costs one timer expiry per header timeout, not a
+            // reschedule per request.
+            wanted = min(deadline, currentTime + frontend.headerTimeout)
+        case .readingHead(_, let deadline): wanted = deadline
+        case .exchanging(let exchange): wanted = exchange.machine.nextDeadline
+        case .closing: wanted = nil
+        }
+        guard let wanted else { return }
+        if let timerDeadline, timer != nil, timerDeadline <= wanted { return }
+        timer?.cancel()
+        timerDeadline = wanted
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: wanted) { [weak self] in
+            self?.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        let now = currentTime
+        switch phase {
+        case .idle(let deadline) where deadline <= now:
+            // An idle keep-alive client is not an error: close silently.
+            closeNow()
+            return
+        case .readingHead(_, let deadline) where deadline <= now:
+            answerAndClose(.requestTimeout, minorVersion: 1)
+            return
+        case .exchanging(let exchange):
+            let action = exchange.machine.timerFired(
+                now: now,
+                serverHeldBack: exchange.upstream?.readsPaused ?? false,
+                clientHeldBack: readHeld
+            )
+            switch action {
+            case .none:
+                break
+            case .leaveQueue(let response):
+                // When this fails the queue already decided: that decision is on its way, finds the exchange over,
+                // and gives its slot back.
+                if let request = exchange.queued { _ = exchange.backend.cancelWait(request) }
+                exchange.queued = nil
+                writeAnswer(response, exchange)
+            case .serverTimedOut(let failure):
+                handle(failure, exchange, reason: "response timeout")
+            case .clientStalled(let answer, let server):
+                detachUpstream(exchange, close: true)
+                if let request = exchange.queued {
+                    _ = exchange.backend.cancelWait(request)
+                    exchange.queued = nil
+                }
+                if let server { exchange.backend.release(server, outcome: .abandoned) }
+                if let answer {
+                    answerAndClose(answer, minorVersion: exchange.head.minorVersion)
+                } else {
+                    closeNow()
+                }
+                return
+            }
+        case .idle, .readingHead, .closing:
+            break
+        }
+        armTimer()
+    }
+
+    // MARK: Answers of the proxy's own
+
+    /// Answers `response` for `exchange` (which the machine has finished), keeping the connection when the request
+    /// is complete and the answer allows it.
+    private func answerLocally(_ response: ProxyErrorResponse, _ exchange: Exchange) {
+        writeAnswer(response, exchange)
+    }
+
+    private func writeAnswer(_ response: ProxyErrorResponse, _ exchange: Exchange) {
+        let keepAlive =
+            exchange.machine.clientKeepAlive && !response.closesConnection && !closeWhenIdle
+            && !frontend.clientConnections.closesKeepAlive
+        if keepAlive {
+            write(response.rawBytes(minorVersion: exchange.head.minorVersion, close: false), flush: true)
+            exchangeFinished(keepAlive: true)
+        } else {
+            answerAndClose(response, minorVersion: exchange.head.minorVersion)
+        }
+    }
+
+    /// Writes `response` and closes once it is out; nothing after it is read.
+    private func answerAndClose(_ response: ProxyErrorResponse, minorVersion: Int) {
+        guard let context else { return }
+        if case .exchanging(let exchange) = phase, !exchange.machine.isFinished { abandon(exchange) }
+        phase = .closing
+        inbound = nil
+        let bytes = response.rawBytes(minorVersion: minorVersion, close: true)
+        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    private func closeNow() {
+        guard let context else { return }
+        if case .exchanging(let exchange) = phase, !exchange.machine.isFinished { abandon(exchange) }
+        phase = .closing
+        inbound = nil
+        context.close(promise: nil)
+    }
+
+    private func write(_ bytes: ByteBuffer, flush: Bool) {
+        guard let context else { return }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        }
+    }
+
+    /// The exchange is over and the connection continues: wait for the next head, which may already be buffered.
+    private func exchangeFinished(keepAlive: Bool) {
+        guard keepAlive, !closeWhenIdle else {
+            closeAfterFlush()
+            return
+        }
+        phase = .idle(deadline: currentTime + frontend.keepAliveTimeout)
+        armTimer()
+        process()
+        resumeReadsIfHeld()
+    }
+
+    private func closeAfterFlush() {
+        guard let context else { return }
+        phase = .closing
+        inbound = nil
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+// MARK: - The server's side
+
+extension ClientConnectionHandler: UpstreamDelegate {
+    private var currentExchange: Exchange? {
+        if case .exchanging(let exchange) = phase { return exchange }
+        return nil
+    }
+
+    func upstreamReceivedHead(_ head: ResponseHead) {
+        guard let exchange = currentExchange, let context else { return }
+        let action = exchange.machine.responseHeadReceived(status: head.status, keepAlive: head.keepAlive, now: currentTime)
+        switch action {
+        case .forwardInterim:
+            guard exchange.head.minorVersion >= 1 else { return }
+            var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes)
+            HeadWriter.writeInterimResponse(head, into: &bytes)
+            write(bytes, flush: false)
+        case .forwardFinal:
+            if head.framing == .untilClose || closeWhenIdle || frontend.clientConnections.closesKeepAlive {
+                exchange.machine.closeClientAfterResponse()
+            }
+            if head.framing == .chunked, exchange.head.minorVersion == 0 {
+                // An HTTP/1.0 client cannot take chunked: hand on the data, delimited by the close.
+                exchange.decodesChunked = true
+                exchange.upstream?.decodesChunkedBody = true
+                exchange.machine.closeClientAfterResponse()
+            }
+            let keep = exchange.machine.clientKeepAlive && exchange.machine.requestEnded
+            let connection: HeadWriter.ConnectionField =
+                !keep ? .close : (exchange.head.minorVersion == 0 ? .keepAlive : .none)
+            var cookie: String?
+            if let value = exchange.setCookie, let name = exchange.backend.cookieName {
+                cookie = PersistenceCookie.setCookieHeader(name: name, value: value, secure: frontend.tls != nil)
+            }
+            var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+            HeadWriter.writeClientResponse(
+                head,
+                clientMinorVersion: exchange.head.minorVersion,
+                setCookie: cookie,
+                connection: connection,
+                dropTransferEncoding: exchange.decodesChunked,
+                into: &bytes
+            )
+            write(bytes, flush: false)
+            armTimer()
+        case .refuse(let failure):
+            handle(failure, exchange, reason: "unrequested 101 Switching Protocols")
+        }
+    }
+
+    func upstreamReceivedBody(_ bytes: ByteBuffer) {
+        guard let exchange = currentExchange else { return }
+        exchange.machine.responseBodyReceived(now: currentTime)
+        write(bytes, flush: false)
+    }
+
+    func upstreamReceivedEnd(reusable: Bool) {
+        guard let exchange = currentExchange, let context else { return }
+        let (server, reuse, keepClient, failed): (Int, Bool, Bool, Bool)
+        switch exchange.machine.responseEnded() {
+        case .finish(let s, let r, let k, let f): (server, reuse, keepClient, failed) = (s, r, k, f)
+        }
+        let upstream = exchange.upstream
+        exchange.upstream = nil
+        upstream?.detach()
+        exchange.backend.release(server, outcome: failed ? .failed(reason: "5xx status") : .succeeded)
+        if reuse, reusable, let upstream, upstream.isActive, let pool = exchange.backend.pool(for: context.eventLoop) {
+            pool.put(upstream, server: server)
+        } else {
+            upstream?.close()
+        }
+        context.flush()
+        exchangeFinished(keepAlive: keepClient)
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeReadsIfHeld() }
+    }
+
+    func upstreamFailed(invalidResponse: String?) {
+        guard let exchange = currentExchange, exchange.upstream != nil else { return }
+        handle(exchange.machine.upstreamClosed(), exchange, reason: invalidResponse ?? "connection closed")
+    }
+}
