@@ -70,8 +70,10 @@ enum RequestHeadValidation {
                 return .failure(.headersTooLarge("a header name is longer than \(limits.maxHeaderNameBytes) bytes"))
             }
             headerBytes += nameBytes + value.utf8.count + 4
-            guard isToken(name.utf8) else { return .failure(.badRequest("invalid header name")) }
-            guard isFieldValue(value.utf8) else { return .failure(.badRequest("invalid character in a header value")) }
+            guard HTTPSyntax.isToken(name.utf8) else { return .failure(.badRequest("invalid header name")) }
+            guard HTTPSyntax.isFieldValue(value.utf8) else {
+                return .failure(.badRequest("invalid character in a header value"))
+            }
         }
         if headerBytes > limits.maxHeaderBytes { return .failure(.headersTooLarge(nil)) }
         if head.method == .CONNECT {
@@ -100,13 +102,13 @@ enum RequestHeadValidation {
         var tokenCount = 0
         for value in head.headers["connection"] {
             for element in value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
-                let token = trimmingOWS(element)
+                let token = HTTPSyntax.trimmingOWS(element)
                 if token.isEmpty { continue }
                 tokenCount += 1
                 if tokenCount > limits.maxConnectionTokens {
                     return .failure(.badRequest("more than \(limits.maxConnectionTokens) Connection options"))
                 }
-                guard isToken(token) else { return .failure(.badRequest("invalid Connection header")) }
+                guard HTTPSyntax.isToken(token) else { return .failure(.badRequest("invalid Connection header")) }
                 let name = String(decoding: token, as: UTF8.self).lowercased()
                 if protectedNames.contains(name) {
                     return .failure(.badRequest("Connection header names \(name)"))
@@ -177,7 +179,8 @@ enum RequestHeadValidation {
         for field in lengthFields {
             for element in field.split(separator: ",", omittingEmptySubsequences: false) {
                 let digits = trimmingOWS(element)
-                guard !digits.isEmpty, digits.utf8.count <= 18, digits.utf8.allSatisfy(isDigit), let value = Int(digits)
+                guard !digits.isEmpty, digits.utf8.count <= 18, digits.utf8.allSatisfy(HTTPSyntax.isDigit),
+                    let value = Int(digits)
                 else {
                     return .failure(.badRequest("invalid Content-Length"))
                 }
@@ -229,71 +232,8 @@ enum RequestHeadValidation {
 
     // MARK: Syntax
 
-    /// `host [ ":" port ]` with host an IP-literal or a reg-name (RFC 3986 §3.2.2), never empty. A comma is
-    /// refused although reg-name allows it: it is how two Host values get joined into one.
-    static func isValidHost<Bytes: Collection<UInt8>>(_ value: Bytes) -> Bool {
-        guard let first = value.first else { return false }
-        var rest = value[...]
-        if first == UInt8(ascii: "[") {
-            guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let literal = rest[rest.index(after: rest.startIndex)..<close]
-            guard !literal.isEmpty,
-                literal.allSatisfy({ isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
-            else { return false }
-            rest = rest[rest.index(after: close)...]
-        } else {
-            let end = rest.firstIndex(of: UInt8(ascii: ":")) ?? rest.endIndex
-            let name = rest[..<end]
-            guard !name.isEmpty, isRegName(name) else { return false }
-            rest = rest[end...]
-        }
-        guard let colon = rest.first else { return true }
-        guard colon == UInt8(ascii: ":") else { return false }
-        let port = rest.dropFirst()
-        guard !port.isEmpty, port.count <= 5, port.allSatisfy(isDigit) else { return false }
-        return Int(String(decoding: port, as: UTF8.self))! <= 65535
-    }
-
-    private static func isRegName<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "%") {
-                let first = bytes.index(after: index)
-                guard first != bytes.endIndex, isHexDigit(bytes[first]) else { return false }
-                let second = bytes.index(after: first)
-                guard second != bytes.endIndex, isHexDigit(bytes[second]) else { return false }
-                index = bytes.index(after: second)
-                continue
-            }
-            guard isAlphaNumeric(byte) || regNameSymbols.contains(byte) else { return false }
-            index = bytes.index(after: index)
-        }
-        return true
-    }
-
-    /// unreserved and sub-delims (RFC 3986) without the comma.
-    private static let regNameSymbols: Set<UInt8> = Set("-._~!$&'()*+;=".utf8)
-    /// tchar's symbols (RFC 9110 §5.6.2).
-    private static let tokenSymbols: Set<UInt8> = Set("!#$%&'*+-.^_`|~".utf8)
-
-    static func isToken<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy { isAlphaNumeric($0) || tokenSymbols.contains($0) }
-    }
-
-    /// field-value: visible characters, obs-text, spaces and tabs; no other control character (a CR or LF here
-    /// would split the field when re-encoded, a NUL truncates it in C servers).
-    static func isFieldValue<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
-        bytes.allSatisfy { $0 >= 0x20 ? $0 != 0x7F : $0 == 0x09 }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
-    }
-    private static func isAlphaNumeric(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-    }
+    /// The Host syntax of `HTTPSyntax`, kept here because callers and tests ask the validation for it.
+    static func isValidHost<Bytes: Collection<UInt8>>(_ value: Bytes) -> Bool { HTTPSyntax.isValidHost(value) }
 }
 
 extension HTTPMethod {
@@ -304,12 +244,4 @@ extension HTTPMethod {
         default: false
         }
     }
-}
-
-/// Bytes without the optional whitespace (spaces and tabs) around them.
-func trimmingOWS<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
-    var slice = bytes[...]
-    while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
-    while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-    return slice
 }
