@@ -8,7 +8,7 @@ import Testing
 @Suite("Exchange state machine")
 struct ExchangeStateMachineTests {
     static let limits = ExchangeStateMachine.Limits(
-        responseTimeout: .seconds(5), queueTimeout: .seconds(2), clientTimeout: .seconds(3), retries: 1)
+        backend: "app", responseTimeout: .seconds(5), queueTimeout: .seconds(2), clientTimeout: .seconds(3), retries: 1)
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
 
     func at(_ offset: TimeAmount) -> NIODeadline { Self.start + offset }

@@ -7,7 +7,7 @@ import Testing
 /// and the proxy's own lines (framing, forwarding fields, cookies, Connection) are added.
 @Suite("Head writer")
 struct HeadWriterTests {
-    static let limits = RequestHeadValidation.Limits(
+    static let limits = RequestHeadParser.Limits(
         maxHeaderBytes: 65536, maxURIBytes: 8192, maxHeaderFields: 100, maxHeaderNameBytes: 256,
         maxConnectionTokens: 32
     )

@@ -265,6 +265,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let machine = ExchangeStateMachine(
             limits: ExchangeStateMachine.Limits(
+                backend: backend.name,
                 responseTimeout: backend.responseTimeout,
                 queueTimeout: backend.queueTimeout,
                 clientTimeout: frontend.clientTimeout,

@@ -13,6 +13,8 @@ import NIOCore
 struct ExchangeStateMachine {
     /// The limits an exchange is timed and retried by.
     struct Limits {
+        /// The backend's name, for the answers that name it.
+        var backend: String
         /// How long the server may stay silent once the request is complete, and between response bytes.
         var responseTimeout: TimeAmount
         var queueTimeout: TimeAmount
@@ -163,7 +165,8 @@ struct ExchangeStateMachine {
             // Every server left was tried and failed for this request: a gateway failure, not an outage.
             return finish(answering: .badGateway)
         case .noneAvailable:
-            return finish(answering: .serviceUnavailable("no server is available", retryAfterSeconds: 5))
+            return finish(
+                answering: .serviceUnavailable("no server of backend \(limits.backend) is available", retryAfterSeconds: 5))
         }
     }
 
@@ -177,10 +180,9 @@ struct ExchangeStateMachine {
     mutating func queueFull(hasQueue: Bool) -> ProxyErrorResponse {
         let reason =
             hasQueue
-            ? "every server is at its connection limit and the queue is full"
-            : "every server is at its connection limit"
-        _ = finish(answering: .serviceUnavailable(reason, retryAfterSeconds: 1))
-        return .serviceUnavailable(reason, retryAfterSeconds: 1)
+            ? "every server of backend \(limits.backend) is at its connection limit and its queue is full"
+            : "every server of backend \(limits.backend) is at its connection limit"
+        return finishAnswer(.serviceUnavailable(reason, retryAfterSeconds: 1))
     }
 
     /// The queue granted a slot (or found no server left). Returns nil when the exchange no longer waits, in which
@@ -318,7 +320,8 @@ struct ExchangeStateMachine {
         switch state {
         case .queued(let deadline) where deadline <= now:
             let waited = "\(limits.queueTimeout.nanoseconds / 1_000_000)ms"
-            return .leaveQueue(finishAnswer(.serviceUnavailable("no server had a free slot within \(waited)", retryAfterSeconds: 1)))
+            let reason = "no server of backend \(limits.backend) had a free connection slot within \(waited)"
+            return .leaveQueue(finishAnswer(.serviceUnavailable(reason, retryAfterSeconds: 1)))
         case .forwarding(let server, let deadline?) where deadline <= now:
             if serverHeldBack {
                 state = .forwarding(server: server, deadline: now + limits.responseTimeout)

@@ -1,5 +1,5 @@
 /// The byte classes of HTTP/1.1 (RFC 9110 §5, RFC 9112, RFC 3986 §3.2.2) shared by the head parsers, the body
-/// framer and `RequestHeadValidation`, so that every layer draws the same line between valid and invalid bytes.
+/// framer and the request head rules, so that every layer draws the same line between valid and invalid bytes.
 ///
 /// Everything works on bytes, never on `String`: the parsers call these per field on the hot path.
 enum HTTPSyntax {

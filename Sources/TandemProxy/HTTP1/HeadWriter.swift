@@ -178,9 +178,8 @@ enum HeadWriter {
     // MARK: Bytes
 
     private static func write(_ range: Range<Int>, of bytes: ByteBuffer, into buffer: inout ByteBuffer) {
-        bytes.withUnsafeReadableBytes { raw in
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[range]))
-        }
+        let start = bytes.readerIndex + range.lowerBound
+        buffer.writeImmutableBuffer(bytes.getSlice(at: start, length: range.count)!)
     }
 
     /// `name: value` and CRLF, copied in one piece from the name to the end of the value.

@@ -68,12 +68,21 @@ struct RequestHead: Sendable {
     }
 }
 
-/// Finds and parses request heads on raw bytes with every rule of `RequestHeadValidation` (same statuses, same
+/// Finds and parses request heads on raw bytes with every rule a request head must pass (same statuses, same
 /// reasons) and at least llhttp's syntax, so switching from NIO's decoder lets nothing new through.
 ///
-/// Where llhttp refused a shape that `RequestHeadValidation` never saw (obs-text in a value, a duplicate
+/// Where llhttp refused a shape that the request head rules never saw (obs-text in a value, a duplicate
 /// identical Content-Length, an unknown method), this parser refuses it too, with a 400.
 enum RequestHeadParser {
+    /// The limits of one frontend that a head is checked against.
+    struct Limits {
+        var maxHeaderBytes: Int
+        var maxURIBytes: Int
+        var maxHeaderFields: Int
+        var maxHeaderNameBytes: Int
+        var maxConnectionTokens: Int
+    }
+
     enum Scan: Equatable {
         /// No end yet; pass `scanned` to the next call.
         case incomplete(scanned: Int)
@@ -96,7 +105,7 @@ enum RequestHeadParser {
     /// Refuses as early as it can: a bare LF or a bare CR anywhere (400); more than `maxLeadingEmptyLines` empty
     /// lines before the request line (400); no line feed ending the request line within `maxURIBytes` +
     /// `requestLineSlack` bytes (414); no end of the head within `maxHeaderBytes` bytes (431).
-    static func scan(_ buffer: ByteBuffer, from scanned: Int, limits: RequestHeadValidation.Limits) -> Scan {
+    static func scan(_ buffer: ByteBuffer, from scanned: Int, limits: RequestHeadParser.Limits) -> Scan {
         let outcome = buffer.withUnsafeReadableBytes { bytes in
             MessageHead.scan(
                 bytes, from: scanned, maxBytes: limits.maxHeaderBytes,
@@ -117,9 +126,9 @@ enum RequestHeadParser {
     ///
     /// Request line: `method SP target SP HTTP/1.x CRLF`, the method one of llhttp's, the target visible ASCII.
     /// Field lines: `token ":" OWS value OWS CRLF`, no obs-fold, no empty name, ASCII values. Then the rules of
-    /// `RequestHeadValidation`, in its order.
+    /// the request head rules, in its order.
     static func parse(
-        _ buffer: ByteBuffer, length: Int, limits: RequestHeadValidation.Limits
+        _ buffer: ByteBuffer, length: Int, limits: RequestHeadParser.Limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         guard length <= buffer.readableBytes else { return .failure(.badRequest("incomplete request head")) }
         let leading = buffer.withUnsafeReadableBytes { raw in
@@ -140,7 +149,7 @@ enum RequestHeadParser {
     // MARK: Parsing
 
     private static func parse(
-        _ bytes: UnsafeRawBufferPointer, limits: RequestHeadValidation.Limits
+        _ bytes: UnsafeRawBufferPointer, limits: RequestHeadParser.Limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         guard bytes.count >= 4, bytes[bytes.count - 2] == HTTPSyntax.cr, bytes[bytes.count - 1] == HTTPSyntax.lf
         else { return .failure(.badRequest("incomplete request head")) }
@@ -338,8 +347,8 @@ enum RequestHeadParser {
         return .success(.init(path: path, pathNeedsLeadingSlash: needsSlash, authority: authority))
     }
 
-    /// The body framing, refusing every shape that two parsers could read differently: the rules of
-    /// `RequestHeadValidation.decideFraming`, plus llhttp's refusal of a repeated Content-Length even when equal.
+    /// The body framing, refusing every shape that two parsers could read differently: the rules of RFC 9112 §6,
+    /// plus llhttp's refusals of a repeated Content-Length even when equal and of a tab after its digits.
     private static func decideFraming(
         _ bytes: UnsafeRawBufferPointer, _ fields: [HeaderField], minorVersion: Int
     ) -> Result<BodyFraming, ProxyErrorResponse> {
@@ -367,6 +376,12 @@ enum RequestHeadParser {
         var length: Int?
         var elements = 0
         for field in fields where field.kind == .contentLength {
+            // llhttp refuses a tab between the digits and the line end (a space it allows): so does this.
+            var trailing = field.value.upperBound
+            while trailing < bytes.count, bytes[trailing] != HTTPSyntax.cr {
+                if bytes[trailing] == UInt8(ascii: "\t") { return .failure(.badRequest("invalid Content-Length")) }
+                trailing += 1
+            }
             // Split without dropping empty elements: `5,` is as invalid as `5 5`.
             var start = field.value.lowerBound
             for index in field.value.lowerBound...field.value.upperBound

@@ -12,7 +12,7 @@ public final class FrontendRuntime: Sendable {
     /// TLS termination for this frontend, when it has `tls:`; reloadable in place.
     public let tls: TLSContext?
     let maxHeaderBytes: Int
-    let headLimits: RequestHeadValidation.Limits
+    let headLimits: RequestHeadParser.Limits
     /// Client connections served at once; more wait in the kernel's accept backlog.
     let maxConnections: Int
     let headerTimeout: TimeAmount
@@ -41,7 +41,7 @@ public final class FrontendRuntime: Sendable {
         self.tls = try settings.tls.map { try TLSContext(settings: $0) }
         let limits = settings.limits
         self.maxHeaderBytes = limits.maxHeaderBytes
-        self.headLimits = RequestHeadValidation.Limits(
+        self.headLimits = RequestHeadParser.Limits(
             maxHeaderBytes: limits.maxHeaderBytes,
             maxURIBytes: limits.maxURIBytes,
             maxHeaderFields: limits.maxHeaderFields,

@@ -119,7 +119,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             return
         }
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak self] in
-            self?.close()
+            guard let self else { return }
+            self.close()
         }
         residence = .pooled(pool, server: server, timer: timer)
     }

@@ -3,18 +3,18 @@ import Testing
 
 @testable import TandemProxy
 
-/// The request head parser byte for byte: llhttp's grammar, then every rule of `RequestHeadValidation` with the
-/// same status (the cases of `RequestHeadValidationTests`, as raw bytes).
+/// The request head parser byte for byte: llhttp's grammar, then every rule a request head must pass with the
+/// same status (the cases of the former string-level validation tests, as raw bytes).
 @Suite("HTTP1 request head parser")
 struct HTTP1RequestHeadParserTests {
-    static let limits = RequestHeadValidation.Limits(
+    static let limits = RequestHeadParser.Limits(
         maxHeaderBytes: 65536, maxURIBytes: 8192, maxHeaderFields: 100, maxHeaderNameBytes: 256,
         maxConnectionTokens: 32
     )
 
     /// Scans and parses `text` in one go; a scan that does not complete is a failure of the test.
     static func parse(
-        _ bytes: [UInt8], limits: RequestHeadValidation.Limits = limits
+        _ bytes: [UInt8], limits: RequestHeadParser.Limits = limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         let buffer = ByteBuffer(bytes: bytes)
         switch RequestHeadParser.scan(buffer, from: 0, limits: limits) {
@@ -24,7 +24,7 @@ struct HTTP1RequestHeadParserTests {
         }
     }
 
-    static func parse(_ text: String, limits: RequestHeadValidation.Limits = limits) -> Result<RequestHead, ProxyErrorResponse> {
+    static func parse(_ text: String, limits: RequestHeadParser.Limits = limits) -> Result<RequestHead, ProxyErrorResponse> {
         parse(Array(text.utf8), limits: limits)
     }
 
@@ -171,13 +171,13 @@ struct HTTP1RequestHeadParserTests {
         let longLine = Array("GET /".utf8) + Array(repeating: UInt8(ascii: "a"), count: 40 + 32 - 5)
         #expect(scan(longLine) == .incomplete(scanned: 72))
         #expect(scan(longLine + [UInt8(ascii: "a")]) == .invalid(.uriTooLong))
-        // The parser applies the limit of RequestHeadValidation to the target itself.
+        // The parser applies the URI limit to the target itself.
         limits.maxHeaderBytes = 65536
         #expect(Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 39)), limits: limits)) == 200)
         #expect(Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 40)), limits: limits)) == 414)
     }
 
-    // MARK: The rules of RequestHeadValidation, as raw bytes
+    // MARK: The request head rules, as raw bytes
 
     @Test func framingForEveryMethod() throws {
         for method in ["GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PURGE"] {
