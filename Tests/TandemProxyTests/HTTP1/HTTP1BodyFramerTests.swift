@@ -60,14 +60,21 @@ struct HTTP1BodyFramerTests {
         let body = Array("hello world".utf8)
         for split in 0...body.count {
             let pieces = [Array(body[..<split]), Array(body[split...]) + Self.pipelined]
-            #expect(Self.feed(.contentLength(body.count), pieces) == Outcome(output: body, ended: true, left: Self.pipelined))
+            #expect(
+                Self.feed(.contentLength(body.count), pieces)
+                    == Outcome(output: body, ended: true, left: Self.pipelined)
+            )
         }
-        #expect(Self.feed(.contentLength(0), [Self.pipelined]) == Outcome(output: [], ended: true, left: Self.pipelined))
+        #expect(
+            Self.feed(.contentLength(0), [Self.pipelined]) == Outcome(output: [], ended: true, left: Self.pipelined)
+        )
         #expect(Self.feed(.contentLength(5), [Array("abc".utf8)]) == Outcome(output: Array("abc".utf8)))
     }
 
     @Test func untilCloseNeverEnds() {
-        #expect(Self.feed(.untilClose, [Array("abc".utf8), Array("def".utf8)]) == Outcome(output: Array("abcdef".utf8)))
+        #expect(
+            Self.feed(.untilClose, [Array("abc".utf8), Array("def".utf8)]) == Outcome(output: Array("abcdef".utf8))
+        )
     }
 
     static let validChunked: [String] = [
