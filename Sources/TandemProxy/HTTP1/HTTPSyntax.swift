@@ -113,7 +113,8 @@ enum HTTPSyntax {
 
     /// ASCII case-insensitive equality of two byte collections.
     static func equalsIgnoringCase<Left: Collection<UInt8>, Right: Collection<UInt8>>(
-        _ left: Left, _ right: Right
+        _ left: Left,
+        _ right: Right
     ) -> Bool {
         left.count == right.count && zip(left, right).allSatisfy { lower($0) == lower($1) }
     }

@@ -27,15 +27,20 @@ enum FieldKind: UInt8, Sendable {
         case 6: return named("cookie") ? .cookie : named("expect") ? .expect : .other
         case 7: return named("trailer") ? .trailer : named("upgrade") ? .upgrade : .other
         case 10:
-            return named("connection") ? .connection : named("keep-alive") ? .keepAlive
-                : named("set-cookie") ? .setCookie : .other
+            return named("connection")
+                ? .connection
+                : named("keep-alive")
+                    ? .keepAlive
+                    : named("set-cookie") ? .setCookie : .other
         case 14: return named("content-length") ? .contentLength : .other
         case 15: return named("x-forwarded-for") ? .xForwardedFor : .other
         case 16:
-            return named("proxy-connection") ? .proxyConnection
+            return named("proxy-connection")
+                ? .proxyConnection
                 : named("x-forwarded-host") ? .xForwardedHost : .other
         case 17:
-            return named("transfer-encoding") ? .transferEncoding
+            return named("transfer-encoding")
+                ? .transferEncoding
                 : named("x-forwarded-proto") ? .xForwardedProto : .other
         case 18: return named("proxy-authenticate") ? .proxyAuthenticate : .other
         case 19: return named("proxy-authorization") ? .proxyAuthorization : .other
@@ -94,7 +99,10 @@ enum MessageHead {
     /// scan stops before it. Up to `maxLeadingEmptyLines` CRLFs may come before the first line (RFC 9112 §2.2)
     /// and count in the length.
     static func scan(
-        _ bytes: UnsafeRawBufferPointer, from scanned: Int, maxBytes: Int, firstLineLimit: Int,
+        _ bytes: UnsafeRawBufferPointer,
+        from scanned: Int,
+        maxBytes: Int,
+        firstLineLimit: Int,
         maxLeadingEmptyLines: Int
     ) -> ScanOutcome {
         let count = bytes.count
@@ -159,8 +167,13 @@ enum MessageHead {
     /// fields: `token ":" OWS field-value OWS CRLF`, no whitespace before the colon, no obs-fold, no empty name.
     /// Requests refuse obs-text in values as llhttp does (`allowObsText` false); responses may carry it.
     static func parseFields(
-        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, allowObsText: Bool, maxFields: Int,
-        maxNameBytes: Int, into fields: inout [HeaderField]
+        _ bytes: UnsafeRawBufferPointer,
+        from start: Int,
+        to end: Int,
+        allowObsText: Bool,
+        maxFields: Int,
+        maxNameBytes: Int,
+        into fields: inout [HeaderField]
     ) -> FieldProblem? {
         var lineStart = start
         let last = end - 2
@@ -187,7 +200,8 @@ enum MessageHead {
             }
             let name = lineStart..<colon
             fields.append(
-                HeaderField(name: name, value: valueStart..<trimmedEnd, kind: FieldKind.of(bytes[name])))
+                HeaderField(name: name, value: valueStart..<trimmedEnd, kind: FieldKind.of(bytes[name]))
+            )
             lineStart = lineEnd + 1
         }
         return nil
@@ -207,7 +221,9 @@ enum MessageHead {
     /// RFC 9110 §5.6.1. Stops when `body` returns false, and returns false then.
     @discardableResult
     static func forEachElement(
-        _ bytes: UnsafeRawBufferPointer, in range: Range<Int>, _ body: (Range<Int>) -> Bool
+        _ bytes: UnsafeRawBufferPointer,
+        in range: Range<Int>,
+        _ body: (Range<Int>) -> Bool
     ) -> Bool {
         var elementStart = range.lowerBound
         var index = range.lowerBound

@@ -108,8 +108,12 @@ enum RequestHeadParser {
     static func scan(_ buffer: ByteBuffer, from scanned: Int, limits: RequestHeadParser.Limits) -> Scan {
         let outcome = buffer.withUnsafeReadableBytes { bytes in
             MessageHead.scan(
-                bytes, from: scanned, maxBytes: limits.maxHeaderBytes,
-                firstLineLimit: limits.maxURIBytes + requestLineSlack, maxLeadingEmptyLines: maxLeadingEmptyLines)
+                bytes,
+                from: scanned,
+                maxBytes: limits.maxHeaderBytes,
+                firstLineLimit: limits.maxURIBytes + requestLineSlack,
+                maxLeadingEmptyLines: maxLeadingEmptyLines
+            )
         }
         switch outcome {
         case .incomplete(let scanned): return .incomplete(scanned: scanned)
@@ -128,7 +132,9 @@ enum RequestHeadParser {
     /// Field lines: `token ":" OWS value OWS CRLF`, no obs-fold, no empty name, ASCII values. Then the rules of
     /// the request head rules, in its order.
     static func parse(
-        _ buffer: ByteBuffer, length: Int, limits: RequestHeadParser.Limits
+        _ buffer: ByteBuffer,
+        length: Int,
+        limits: RequestHeadParser.Limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         guard length <= buffer.readableBytes else { return .failure(.badRequest("incomplete request head")) }
         let leading = buffer.withUnsafeReadableBytes { raw in
@@ -149,7 +155,8 @@ enum RequestHeadParser {
     // MARK: Parsing
 
     private static func parse(
-        _ bytes: UnsafeRawBufferPointer, limits: RequestHeadParser.Limits
+        _ bytes: UnsafeRawBufferPointer,
+        limits: RequestHeadParser.Limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         guard bytes.count >= 4, bytes[bytes.count - 2] == HTTPSyntax.cr, bytes[bytes.count - 1] == HTTPSyntax.lf
         else { return .failure(.badRequest("incomplete request head")) }
@@ -181,8 +188,12 @@ enum RequestHeadParser {
             return .failure(.badRequest("invalid request line"))
         }
         guard let minorVersion = MessageHead.version(bytes, at: versionStart) else {
-            return .failure(.badRequest(looksLikeVersion(bytes, at: versionStart)
-                ? "unsupported HTTP version" : "invalid request line"))
+            return .failure(
+                .badRequest(
+                    looksLikeVersion(bytes, at: versionStart)
+                        ? "unsupported HTTP version" : "invalid request line"
+                )
+            )
         }
         let target = targetStart..<targetEnd
         if target.count > limits.maxURIBytes { return .failure(.uriTooLong) }
@@ -191,8 +202,14 @@ enum RequestHeadParser {
         var fields: [HeaderField] = []
         fields.reserveCapacity(16)
         let problem = MessageHead.parseFields(
-            bytes, from: lineEnd + 2, to: bytes.count, allowObsText: false, maxFields: limits.maxHeaderFields,
-            maxNameBytes: limits.maxHeaderNameBytes, into: &fields)
+            bytes,
+            from: lineEnd + 2,
+            to: bytes.count,
+            allowObsText: false,
+            maxFields: limits.maxHeaderFields,
+            maxNameBytes: limits.maxHeaderNameBytes,
+            into: &fields
+        )
         switch problem {
         case nil: break
         case .tooManyFields?: return .failure(.headersTooLarge("more than \(limits.maxHeaderFields) header fields"))
@@ -272,10 +289,20 @@ enum RequestHeadParser {
         }
         return .success(
             RequestHead(
-                bytes: ByteBuffer(), method: method, knownMethod: knownMethod, target: target,
-                minorVersion: minorVersion, fields: fields, framing: framing,
-                keepAlive: !close && (minorVersion == 1 || keepAliveToken), expectsContinue: expectsContinue,
-                absoluteForm: absoluteForm, host: host, connectionOptions: options))
+                bytes: ByteBuffer(),
+                method: method,
+                knownMethod: knownMethod,
+                target: target,
+                minorVersion: minorVersion,
+                fields: fields,
+                framing: framing,
+                keepAlive: !close && (minorVersion == 1 || keepAliveToken),
+                expectsContinue: expectsContinue,
+                absoluteForm: absoluteForm,
+                host: host,
+                connectionOptions: options
+            )
+        )
     }
 
     /// `HTTP/d.d`: a version, if not one this proxy speaks.
@@ -314,7 +341,9 @@ enum RequestHeadParser {
     /// Origin-form passes as it is; absolute-form becomes origin-form plus an authority; asterisk-form is only for
     /// OPTIONS. Anything else (a relative path, a fragment, authority-form) is refused (RFC 9112 §3.2).
     private static func parseTarget(
-        _ bytes: UnsafeRawBufferPointer, _ target: Range<Int>, isOptions: Bool
+        _ bytes: UnsafeRawBufferPointer,
+        _ target: Range<Int>,
+        isOptions: Bool
     ) -> Result<RequestHead.AbsoluteForm?, ProxyErrorResponse> {
         let uri = bytes[target]
         if uri.contains(UInt8(ascii: "#")) { return .failure(.badRequest("fragment in the request target")) }
@@ -350,7 +379,9 @@ enum RequestHeadParser {
     /// The body framing, refusing every shape that two parsers could read differently: the rules of RFC 9112 §6,
     /// plus llhttp's refusals of a repeated Content-Length even when equal and of a tab after its digits.
     private static func decideFraming(
-        _ bytes: UnsafeRawBufferPointer, _ fields: [HeaderField], minorVersion: Int
+        _ bytes: UnsafeRawBufferPointer,
+        _ fields: [HeaderField],
+        minorVersion: Int
     ) -> Result<BodyFraming, ProxyErrorResponse> {
         let hasLength = fields.contains { $0.kind == .contentLength }
         if fields.contains(where: { $0.kind == .transferEncoding }) {

@@ -60,7 +60,12 @@ enum ResponseHeadParser {
     static func scan(_ buffer: ByteBuffer, from scanned: Int, maxBytes: Int) -> Scan {
         let outcome = buffer.withUnsafeReadableBytes { bytes in
             MessageHead.scan(
-                bytes, from: scanned, maxBytes: maxBytes, firstLineLimit: maxBytes, maxLeadingEmptyLines: 0)
+                bytes,
+                from: scanned,
+                maxBytes: maxBytes,
+                firstLineLimit: maxBytes,
+                maxLeadingEmptyLines: 0
+            )
         }
         switch outcome {
         case .incomplete(let scanned): return .incomplete(scanned: scanned)
@@ -95,7 +100,8 @@ enum ResponseHeadParser {
     }
 
     private static func parse(
-        _ bytes: UnsafeRawBufferPointer, requestWasHEAD: Bool
+        _ bytes: UnsafeRawBufferPointer,
+        requestWasHEAD: Bool
     ) -> Result<ResponseHead, ParseError> {
         func invalid(_ reason: String) -> Result<ResponseHead, ParseError> { .failure(ParseError(reason: reason)) }
         guard bytes.count >= 14, bytes[bytes.count - 2] == HTTPSyntax.cr, bytes[bytes.count - 1] == HTTPSyntax.lf
@@ -120,8 +126,14 @@ enum ResponseHeadParser {
         var fields: [HeaderField] = []
         fields.reserveCapacity(16)
         switch MessageHead.parseFields(
-            bytes, from: lineEnd + 2, to: bytes.count, allowObsText: true, maxFields: Int.max,
-            maxNameBytes: Int.max, into: &fields)
+            bytes,
+            from: lineEnd + 2,
+            to: bytes.count,
+            allowObsText: true,
+            maxFields: Int.max,
+            maxNameBytes: Int.max,
+            into: &fields
+        )
         {
         case nil: break
         case .obsFold?: return invalid("obsolete line folding in the response head")
@@ -160,7 +172,12 @@ enum ResponseHeadParser {
 
         let framing: BodyFraming
         let decision = decideFraming(
-            bytes, fields, status: status, minorVersion: minorVersion, requestWasHEAD: requestWasHEAD)
+            bytes,
+            fields,
+            status: status,
+            minorVersion: minorVersion,
+            requestWasHEAD: requestWasHEAD
+        )
         switch decision {
         case .success(let decided): framing = decided
         case .failure(let error): return .failure(error)
@@ -168,12 +185,22 @@ enum ResponseHeadParser {
         let keepAlive = !close && (minorVersion == 1 || keepAliveToken) && framing != .untilClose
         return .success(
             ResponseHead(
-                bytes: ByteBuffer(), status: status, minorVersion: minorVersion, fields: fields, framing: framing,
-                keepAlive: keepAlive, connectionOptions: options))
+                bytes: ByteBuffer(),
+                status: status,
+                minorVersion: minorVersion,
+                fields: fields,
+                framing: framing,
+                keepAlive: keepAlive,
+                connectionOptions: options
+            )
+        )
     }
 
     private static func decideFraming(
-        _ bytes: UnsafeRawBufferPointer, _ fields: [HeaderField], status: Int, minorVersion: Int,
+        _ bytes: UnsafeRawBufferPointer,
+        _ fields: [HeaderField],
+        status: Int,
+        minorVersion: Int,
         requestWasHEAD: Bool
     ) -> Result<BodyFraming, ParseError> {
         func invalid(_ reason: String) -> Result<BodyFraming, ParseError> { .failure(ParseError(reason: reason)) }

@@ -8,13 +8,17 @@ import Testing
 @Suite("HTTP1 request head parser")
 struct HTTP1RequestHeadParserTests {
     static let limits = RequestHeadParser.Limits(
-        maxHeaderBytes: 65536, maxURIBytes: 8192, maxHeaderFields: 100, maxHeaderNameBytes: 256,
+        maxHeaderBytes: 65536,
+        maxURIBytes: 8192,
+        maxHeaderFields: 100,
+        maxHeaderNameBytes: 256,
         maxConnectionTokens: 32
     )
 
     /// Scans and parses `text` in one go; a scan that does not complete is a failure of the test.
     static func parse(
-        _ bytes: [UInt8], limits: RequestHeadParser.Limits = limits
+        _ bytes: [UInt8],
+        limits: RequestHeadParser.Limits = limits
     ) -> Result<RequestHead, ProxyErrorResponse> {
         let buffer = ByteBuffer(bytes: bytes)
         switch RequestHeadParser.scan(buffer, from: 0, limits: limits) {
@@ -24,7 +28,10 @@ struct HTTP1RequestHeadParserTests {
         }
     }
 
-    static func parse(_ text: String, limits: RequestHeadParser.Limits = limits) -> Result<RequestHead, ProxyErrorResponse> {
+    static func parse(
+        _ text: String,
+        limits: RequestHeadParser.Limits = limits
+    ) -> Result<RequestHead, ProxyErrorResponse> {
         parse(Array(text.utf8), limits: limits)
     }
 
@@ -36,11 +43,21 @@ struct HTTP1RequestHeadParserTests {
     }
 
     /// A GET with the given fields (each without CRLF).
-    static func request(_ method: String = "GET", _ target: String = "/", version: String = "HTTP/1.1", _ fields: [String] = ["Host: a.example"]) -> String {
+    static func request(
+        _ method: String = "GET",
+        _ target: String = "/",
+        version: String = "HTTP/1.1",
+        _ fields: [String] = ["Host: a.example"]
+    ) -> String {
         "\(method) \(target) \(version)\r\n" + fields.map { $0 + "\r\n" }.joined() + "\r\n"
     }
 
-    static func status(_ method: String = "GET", _ target: String = "/", version: String = "HTTP/1.1", _ fields: [String] = ["Host: a.example"]) -> Int {
+    static func status(
+        _ method: String = "GET",
+        _ target: String = "/",
+        version: String = "HTTP/1.1",
+        _ fields: [String] = ["Host: a.example"]
+    ) -> Int {
         status(parse(request(method, target, version: version, fields)))
     }
 
@@ -50,7 +67,8 @@ struct HTTP1RequestHeadParserTests {
 
     /// A well-formed head yields offsets into its own bytes.
     @Test func parsesAHead() throws {
-        let head = try Self.parse("POST /a?b HTTP/1.1\r\nHost: a.example\r\nContent-Length:  5 \r\nX-A:\tv w\t\r\n\r\n").get()
+        let head = try Self.parse("POST /a?b HTTP/1.1\r\nHost: a.example\r\nContent-Length:  5 \r\nX-A:\tv w\t\r\n\r\n")
+            .get()
         #expect(head.string(head.method) == "POST")
         #expect(head.knownMethod == .post)
         #expect(head.string(head.target) == "/a?b")
@@ -94,9 +112,16 @@ struct HTTP1RequestHeadParserTests {
     }
 
     @Test func nonASCIIInTargetOrValueIsRefused() {
-        #expect(Self.status(Self.parse(Array("GET /a".utf8) + [0xFF] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8))) == 400)
-        #expect(Self.status(Self.parse(Array("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x80] + Array("\r\n\r\n".utf8))) == 400)
-        #expect(Self.status(Self.parse(Array("GET /a".utf8) + [0x00] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8))) == 400)
+        #expect(
+            Self.status(Self.parse(Array("GET /a".utf8) + [0xFF] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8))) == 400
+        )
+        #expect(
+            Self.status(Self.parse(Array("GET / HTTP/1.1\r\nHost: a\r\nX: a".utf8) + [0x80] + Array("\r\n\r\n".utf8)))
+                == 400
+        )
+        #expect(
+            Self.status(Self.parse(Array("GET /a".utf8) + [0x00] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8))) == 400
+        )
     }
 
     @Test(arguments: [
@@ -110,22 +135,35 @@ struct HTTP1RequestHeadParserTests {
 
     @Test func bareLineEndsAreRefusedByTheScan() {
         let limits = Self.limits
-        for text in ["GET / HTTP/1.1\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\n\r\n", "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n",
-            "GET / HTTP/1.1\r\nHost: a\r\n\n", "GET / HTTP/1.1\r\nHost: a\r\n\r\r"] {
-            guard case .invalid(let problem) = RequestHeadParser.scan(ByteBuffer(string: text), from: 0, limits: limits) else {
+        for text in [
+            "GET / HTTP/1.1\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n\n", "GET / HTTP/1.1\r\nHost: a\r\n\r\r",
+        ] {
+            guard case .invalid(let problem) = RequestHeadParser.scan(ByteBuffer(string: text), from: 0, limits: limits)
+            else {
                 Issue.record("not refused: \(text.debugDescription)")
                 continue
             }
             #expect(problem.status.code == 400)
         }
         // A CR at the end cannot be judged yet.
-        #expect(RequestHeadParser.scan(ByteBuffer(string: "GET / HTTP/1.1\r"), from: 0, limits: limits) == .incomplete(scanned: 14))
+        #expect(
+            RequestHeadParser.scan(ByteBuffer(string: "GET / HTTP/1.1\r"), from: 0, limits: limits)
+                == .incomplete(scanned: 14)
+        )
     }
 
     /// Fed one byte at a time, resuming where the last call stopped, the scan finds the same end and looks at
     /// each byte a bounded number of times.
     @Test func scanResumesLinearly() {
-        let text = Array(Self.request("POST", "/upload", ["Host: a", "Content-Length: 3", "X-Long: " + String(repeating: "v", count: 3000)]).utf8)
+        let text = Array(
+            Self.request(
+                "POST",
+                "/upload",
+                ["Host: a", "Content-Length: 3", "X-Long: " + String(repeating: "v", count: 3000)]
+            ).utf8
+        )
         let oneShot = RequestHeadParser.scan(ByteBuffer(bytes: text), from: 0, limits: Self.limits)
         #expect(oneShot == .complete(length: text.count))
         var buffer = ByteBuffer()
@@ -157,7 +195,9 @@ struct HTTP1RequestHeadParserTests {
         limits.maxURIBytes = 40
         let filler = "X: " + String(repeating: "v", count: 100)
         let head = Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8)
-        func scan(_ bytes: [UInt8]) -> RequestHeadParser.Scan { RequestHeadParser.scan(ByteBuffer(bytes: bytes), from: 0, limits: limits) }
+        func scan(_ bytes: [UInt8]) -> RequestHeadParser.Scan {
+            RequestHeadParser.scan(ByteBuffer(bytes: bytes), from: 0, limits: limits)
+        }
         let exact = head + Array(String(repeating: "v", count: 100 - head.count - 2 - 4).utf8)
         let fits = head + Array("X:".utf8) + exact.dropFirst(head.count) + Array("\r\n\r\n".utf8)
         #expect(fits.count == 100)
@@ -173,16 +213,26 @@ struct HTTP1RequestHeadParserTests {
         #expect(scan(longLine + [UInt8(ascii: "a")]) == .invalid(.uriTooLong))
         // The parser applies the URI limit to the target itself.
         limits.maxHeaderBytes = 65536
-        #expect(Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 39)), limits: limits)) == 200)
-        #expect(Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 40)), limits: limits)) == 414)
+        #expect(
+            Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 39)), limits: limits)) == 200
+        )
+        #expect(
+            Self.status(Self.parse(Self.request("GET", "/" + String(repeating: "a", count: 40)), limits: limits)) == 414
+        )
     }
 
     // MARK: The request head rules, as raw bytes
 
     @Test func framingForEveryMethod() throws {
         for method in ["GET", "HEAD", "DELETE", "OPTIONS", "POST", "PUT", "PURGE"] {
-            #expect(try Self.parse(Self.request(method, "/", ["Host: a", "Content-Length: 5"])).get().framing == .contentLength(5))
-            #expect(try Self.parse(Self.request(method, "/", ["Host: a", "Transfer-Encoding: CHUNKED"])).get().framing == .chunked)
+            #expect(
+                try Self.parse(Self.request(method, "/", ["Host: a", "Content-Length: 5"])).get().framing
+                    == .contentLength(5)
+            )
+            #expect(
+                try Self.parse(Self.request(method, "/", ["Host: a", "Transfer-Encoding: CHUNKED"])).get().framing
+                    == .chunked
+            )
             #expect(try Self.parse(Self.request(method, "/", ["Host: a"])).get().framing == BodyFraming.none)
             // llhttp refuses a repeated Content-Length even when the values agree; so does the parser.
             #expect(Self.status(method, "/", ["Host: a", "Content-Length: 5", "content-length: 5"]) == 400)
@@ -201,7 +251,8 @@ struct HTTP1RequestHeadParserTests {
             let result = Self.parse(Self.request("GET", "/", ["Host: a", "Connection: keep-alive, \(protected)"]))
             #expect(Self.reason(result) == "400 Bad Request: Connection header names \(protected.lowercased())\n")
         }
-        let head = try Self.parse(Self.request("GET", "/", ["Host: a", "Connection: close, X-Secret", "X-Secret: 1"])).get()
+        let head = try Self.parse(Self.request("GET", "/", ["Host: a", "Connection: close, X-Secret", "X-Secret: 1"]))
+            .get()
         #expect(head.connectionOptions.map(head.string) == ["close", "X-Secret"])
         #expect(head.fields.map(head.isConnectionSpecific) == [false, true, true])
         let many = (0..<5000).map { "x\($0)" }.joined(separator: ", ")
@@ -218,11 +269,14 @@ struct HTTP1RequestHeadParserTests {
     ])
     func keepAlive(version: String, field: String, expected: Bool) throws {
         let fields = ["Host: a"] + (field.isEmpty ? [] : [field])
-        #expect(try Self.parse(Self.request("GET", "/", version: "HTTP/\(version)", fields)).get().keepAlive == expected)
+        #expect(
+            try Self.parse(Self.request("GET", "/", version: "HTTP/\(version)", fields)).get().keepAlive == expected
+        )
     }
 
     @Test(arguments: [
-        ("a.example", true), ("a.example:8080", true), ("127.0.0.1", true), ("[::1]:443", true), ("xn--d1a.example", true),
+        ("a.example", true), ("a.example:8080", true), ("127.0.0.1", true), ("[::1]:443", true),
+        ("xn--d1a.example", true),
         ("", false), ("a b", false), ("a/b", false), ("user@a", false), ("[::1", false), ("a:8x", false),
         ("a:", false), ("a:70000", false), ("a,b", false), ("%zz", false), ("[]", false),
     ])
@@ -232,7 +286,10 @@ struct HTTP1RequestHeadParserTests {
     }
 
     @Test func hostRules() throws {
-        #expect(Self.reason(Self.parse(Self.request("GET", "/", ["Host: a", "Host: a"]))) == "400 Bad Request: more than one Host header\n")
+        #expect(
+            Self.reason(Self.parse(Self.request("GET", "/", ["Host: a", "Host: a"])))
+                == "400 Bad Request: more than one Host header\n"
+        )
         #expect(Self.reason(Self.parse(Self.request("GET", "/", []))) == "400 Bad Request: missing Host header\n")
         let http10 = try Self.parse(Self.request("GET", "/", version: "HTTP/1.0", [])).get()
         #expect(http10.host == nil)
@@ -302,7 +359,8 @@ struct HTTP1RequestHeadParserTests {
             ("Content-Lengths", .other), ("Cookie2", .other),
         ]
         for (name, kind) in names { #expect(FieldKind.of(name.utf8) == kind, "\(name)") }
-        let head = try Self.parse(Self.request("PUT", "/", ["Host: a", "Expect: 100-Continue", "Content-Length: 1"])).get()
+        let head = try Self.parse(Self.request("PUT", "/", ["Host: a", "Expect: 100-Continue", "Content-Length: 1"]))
+            .get()
         #expect(head.expectsContinue)
         #expect(head.isIdempotent)
     }

@@ -15,12 +15,15 @@ struct HTTP1ResponseHeadParserTests {
         }
     }
 
-    @Test(arguments: [
-        ("HTTP/1.1 200 OK", 200), ("HTTP/1.1 204 ", 204), ("HTTP/1.1 204", 204), ("HTTP/1.0 404 Not Found", 404),
-        ("HTTP/1.1 200 caf\u{E9}", 200), ("HTTP/1.1 99 OK", nil), ("HTTP/1.1 2000 OK", nil), ("HTTP/1.1 600 X", nil),
-        ("HTTP/1.1 20a OK", nil), ("HTTP/1.2 200 OK", nil), ("HTTP/2 200 OK", nil), ("HTTP/1.1  200 OK", nil),
-        ("http/1.1 200 OK", nil), ("HTTP/1.1 200 O\u{0}K", nil), ("HTTP/1.1 200OK", nil),
-    ] as [(String, Int?)])
+    @Test(
+        arguments: [
+            ("HTTP/1.1 200 OK", 200), ("HTTP/1.1 204 ", 204), ("HTTP/1.1 204", 204), ("HTTP/1.0 404 Not Found", 404),
+            ("HTTP/1.1 200 caf\u{E9}", 200), ("HTTP/1.1 99 OK", nil), ("HTTP/1.1 2000 OK", nil),
+            ("HTTP/1.1 600 X", nil),
+            ("HTTP/1.1 20a OK", nil), ("HTTP/1.2 200 OK", nil), ("HTTP/2 200 OK", nil), ("HTTP/1.1  200 OK", nil),
+            ("http/1.1 200 OK", nil), ("HTTP/1.1 200 O\u{0}K", nil), ("HTTP/1.1 200OK", nil),
+        ] as [(String, Int?)]
+    )
     func statusLine(line: String, status: Int?) {
         let result = Self.parse(line + "\r\nContent-Length: 0\r\n\r\n")
         #expect((try? result.get().status) == status, "\(line.debugDescription): \(result)")
@@ -46,7 +49,8 @@ struct HTTP1ResponseHeadParserTests {
     @Test(arguments: [
         ["Content-Length: 5", "Transfer-Encoding: chunked"], ["Content-Length: 5", "Content-Length: 6"],
         ["Content-Length: +5"], ["Content-Length: 5 5"], ["Content-Length:"], ["Transfer-Encoding: chunked, chunked"],
-        ["Transfer-Encoding: chunked, gzip"], ["X-A : v"], [" folded"], ["X-A: a\u{0}b"], ["Connection: content-length"],
+        ["Transfer-Encoding: chunked, gzip"], ["X-A : v"], [" folded"], ["X-A: a\u{0}b"],
+        ["Connection: content-length"],
     ])
     func invalid(fields: [String]) {
         let text = "HTTP/1.1 200 OK\r\n" + fields.map { $0 + "\r\n" }.joined() + "\r\n"
@@ -60,7 +64,9 @@ struct HTTP1ResponseHeadParserTests {
         #expect(throws: ResponseHeadParser.ParseError.self) {
             try Self.parse("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").get()
         }
-        let head = try Self.parse("HTTP/1.0 200 OK\r\nConnection: keep-alive, X-A\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n").get()
+        let head = try Self.parse(
+            "HTTP/1.0 200 OK\r\nConnection: keep-alive, X-A\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n"
+        ).get()
         #expect(head.keepAlive)
         #expect(head.connectionOptions.map(head.string) == ["keep-alive", "X-A"])
         #expect(head.fields.map(head.isConnectionSpecific) == [true, true, false])
