@@ -64,8 +64,10 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     var readsPaused = false {
         didSet {
             guard !readsPaused, oldValue, let context else { return }
-            // Bytes kept while paused are handed on first.
+            // Bytes kept while paused are handed on first, and flushed: no read cycle follows to flush them, and
+            // unflushed bytes would keep the client unwritable for ever.
             process(context: context)
+            delegate?.upstreamReadComplete()
             if pendingRead, !readsPaused {
                 pendingRead = false
                 context.read()
