@@ -6,11 +6,22 @@
 #
 #   scripts/bench.sh                       # round_robin, least_connections, cookie, tls, tls_handshake
 #   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 BENCH_PROXY_THREADS=1 scripts/bench.sh
+#   BENCH_SCENARIOS="c16 c256 c1000 round_robin@2 idle body" scripts/bench.sh
 #
-# Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up.
+# Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
+# c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
+# idle (VmRSS per idle keep-alive client connection, BENCH_IDLE_CONNECTIONS held by scripts/bench/hold_idle.py);
+# body (a 1 GiB download and a 1 GiB upload with curl, the proxy's VmRSS sampled every 0.2 s).
+# NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
+#
+# Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
+# each body transfer is cut at 120 s.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
+
+# c1000 and idle need thousands of descriptors (wrk, the proxy, the holder and nginx inherit this limit).
+ulimit -n 20000 2>/dev/null || { ulimit -n "$(ulimit -Hn)"; log "fd limit: $(ulimit -n) (hard limit below 20000)"; }
 
 ensure_build_packages
 ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk
@@ -19,26 +30,92 @@ seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-$(nproc)}
 # One proxy thread by default: on 2 cores the client and the backends keep a core.
-proxy_threads=${BENCH_PROXY_THREADS:-1}
+default_proxy_threads=${BENCH_PROXY_THREADS:-1}
+proxy_threads=$default_proxy_threads
 ticks_per_second=$(getconf CLK_TCK)
 scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie tls tls_handshake}
+idle_connections=${BENCH_IDLE_CONNECTIONS:-5000}
+body_bytes=$((1024 * 1024 * 1024))
+holder="$ROOT/scripts/bench/hold_idle.py"
+
+# Every scenario name is checked before anything is built or started.
+for entry in $scenarios; do
+    case ${entry%@*} in
+        round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
+        *) die "unknown scenario ${entry%@*}" ;;
+    esac
+    [[ $entry != *@* || ${entry#*@} =~ ^[1-9][0-9]?$ ]] || die "bad proxy thread count in $entry (NAME@THREADS)"
+done
+((idle_connections + 100 < $(ulimit -n) && idle_connections < 7000)) \
+    || die "BENCH_IDLE_CONNECTIONS=$idle_connections: above HAProxy's maxconn or the fd limit $(ulimit -n)"
 
 log "building tandem (release)"
 swift build -c release --product tandem >/dev/null 2>&1 || swift build -c release --product tandem
 tandem="$ROOT/.build/release/tandem"
 
 dir=$(mktemp -d /tmp/tandem-bench.XXXXXX)
-proxy_pid=""
+proxy_pid="" holder_pid="" sampler_pid=""
+# stop_child PID — stops a child of this script if it still runs and reaps it; prints nothing.
+stop_child() {
+    [[ -n "$1" ]] || return 0
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
-    [[ -n "$proxy_pid" ]] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+    stop_child "$holder_pid"; stop_child "$sampler_pid"; stop_child "$proxy_pid"
     stop_pidfile "$dir/be1/nginx.pid"; stop_pidfile "$dir/be2/nginx.pid"
     rm -rf "$dir"
 }
 trap cleanup EXIT
 
+# start_bench_backend NAME PORT — common.sh's nginx backend (a small body naming NAME, /healthz) plus, for the
+# body scenario, GET /big (the 1 GiB sparse $dir/big.bin) and PUT /upload (read whole, up to 2 GiB, stored
+# under $dir/NAME/put and deleted by the script). Prints nothing; the pid file is $dir/NAME/nginx.pid.
+start_bench_backend() {
+    local name=$1 port=$2 user=""
+    # Workers run as nobody under a root master, and nobody cannot enter the 0700 bench directory.
+    [[ $(id -u) -eq 0 ]] && user="user root;"
+    mkdir -p "$dir/$name/put"
+    cat >"$dir/$name/nginx.conf" <<CONF
+$user
+worker_processes 1;
+daemon on;
+pid $dir/$name/nginx.pid;
+error_log $dir/$name/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $dir/$name/body;
+    proxy_temp_path $dir/$name/proxy;
+    fastcgi_temp_path $dir/$name/fastcgi;
+    uwsgi_temp_path $dir/$name/uwsgi;
+    scgi_temp_path $dir/$name/scgi;
+    server {
+        listen 127.0.0.1:$port reuseport;
+        location = /healthz { return 200 "ok\n"; }
+        location = /big { alias $dir/big.bin; default_type application/octet-stream; }
+        # A PUT is read to its end (to a temp file, renamed into put/) before the answer, 201 or 204: a
+        # "return 200" would answer early and discard the rest, and the proxies differ on early answers.
+        location = /upload {
+            root $dir/$name/put;
+            dav_methods PUT;
+            client_max_body_size 2g;
+            client_body_buffer_size 64k;
+        }
+        location / { default_type text/plain; return 200 "hello from $name\n"; }
+    }
+}
+CONF
+    nginx -c "$dir/$name/nginx.conf" -e "$dir/$name/error.log" || die "nginx $name failed to start"
+    wait_for_port 127.0.0.1 "$port" 10 || die "nginx $name is not listening on $port"
+}
+
+truncate -s 1G "$dir/big.bin"
 p1=$(free_port); p2=$(free_port)
-start_nginx_backend "$dir" be1 "$p1"
-start_nginx_backend "$dir" be2 "$p2"
+start_bench_backend be1 "$p1"
+start_bench_backend be2 "$p2"
 
 # One self-signed certificate for the TLS scenarios (both proxies use the same file and libssl).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
@@ -48,36 +125,71 @@ cat "$dir/cert.pem" "$dir/key.pem" >"$dir/site.pem"
 # cpu_ticks PID — user + system time of PID so far (fields 14 and 15 of /proc/PID/stat), in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# measure NAME PORT [HEADER] — prints "req/s p50 p99 µs-per-request" for a wrk run against 127.0.0.1:PORT
-# ($scheme is http or https); the CPU is the proxy's ($proxy_pid) over the measured run.
+# measure NAME PORT [HEADER] — prints "req/s p50 p99 µs-per-request timeouts" for a wrk run of $wrk_connections
+# connections against 127.0.0.1:PORT ($scheme is http or https); the CPU is the proxy's ($proxy_pid) over the
+# measured run; timeouts counts the requests wrk gave up on after 2 s ("Socket errors: ... timeout N").
 measure() {
-    local name=$1 port=$2 header=${3:-} args=()
-    [[ -n "$header" ]] && args=(-H "$header")
-    wrk -t"$threads" -c"$connections" -d2s "${args[@]}" "$scheme://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    local name=$1 port=$2 header=${3:-} args=(--timeout 2s)
+    [[ -n "$header" ]] && args+=(-H "$header")
+    wrk -t"$threads" -c"$wrk_connections" -d2s "${args[@]}" "$scheme://127.0.0.1:$port/" >/dev/null 2>&1 || true
     local before after
     before=$(cpu_ticks "$proxy_pid")
-    wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "${args[@]}" "$scheme://127.0.0.1:$port/" \
+    wrk -t"$threads" -c"$wrk_connections" -d"${seconds}s" --latency "${args[@]}" "$scheme://127.0.0.1:$port/" \
         >"$dir/$name.wrk" 2>&1 || true
     after=$(cpu_ticks "$proxy_pid")
-    local rps p50 p99 errors requests cpu
+    local rps p50 p99 errors requests cpu timeouts
     rps=$(awk '/Requests\/sec/ {print $2}' "$dir/$name.wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$dir/$name.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$dir/$name.wrk")
     requests=$(awk '/requests in/ {print $1}' "$dir/$name.wrk")
     cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="${requests:-0}" \
         'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
+    timeouts=$(awk '/Socket errors/ { for (i = 1; i < NF; i++) if ($i == "timeout") t = $(i + 1) } END { print t + 0 }' \
+        "$dir/$name.wrk")
     errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$dir/$name.wrk")
     [[ -n "$errors" ]] && echo "  ($name: $errors)" >&2
-    echo "${rps:-0} ${p50:-?} ${p99:-?} $cpu"
+    echo "${rps:-0} ${p50:-?} ${p99:-?} $cpu $timeouts"
+}
+
+# to_us LATENCY — prints a wrk latency ("850.00us", "1.23ms", "2.00s") in µs, or "?".
+to_us() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) printf "%.2f", v + 0; else if (v ~ /ms$/) printf "%.2f", v * 1000
+        else if (v ~ /m$/) printf "%.2f", v * 60e6; else if (v ~ /s$/) printf "%.2f", v * 1e6; else print "?" }'
+}
+
+# ratio T H — prints T/H with two decimals, or "n/a" when either is not a positive number.
+ratio() {
+    awk -v t="$1" -v h="$2" 'BEGIN { if (t ~ /^[0-9.]+$/ && h ~ /^[0-9.]+$/ && h > 0) printf "%.2f", t / h; else print "n/a" }'
+}
+
+# peak_ratio T H — prints ratio T H of two RSS growths in MiB, or "<1MiB" when both are under 1 MiB (noise).
+peak_ratio() {
+    if awk -v t="$1" -v h="$2" 'BEGIN { exit !(t < 1 && h < 1) }'; then echo "<1MiB"; else ratio "$1" "$2"; fi
+}
+
+# rss_kb PID — prints the VmRSS in kB of PID plus its direct children (HAProxy: one process with nbthread).
+rss_kb() {
+    local total=0 p kb
+    for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || kb=0
+        total=$((total + ${kb:-0}))
+    done
+    echo "$total"
 }
 
 start_tandem() { # PORT BALANCE PERSISTENCE
     local port=$1 balance=$2 persistence=$3 tls=""
-    [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] },"
+    [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] }"
     cat >"$dir/tandem.yaml" <<YAML
 node: { name: bench, threads: $proxy_threads, drain_timeout: 1s }
 frontends:
-  - { name: web, bind: 127.0.0.1:$port, backend: app, $tls limits: { max_connections: 100000 } }
+  - name: web
+    bind: 127.0.0.1:$port
+    backend: app
+    $tls
+    limits: { max_connections: 100000 }
+    timeouts: { keepalive: 120s }
 backends:
   - name: app
     balance: $balance
@@ -104,7 +216,8 @@ defaults
     option http-keep-alive
     option forwardfor
     timeout connect 2s
-    timeout client 30s
+    timeout client 120s
+    timeout http-keep-alive 120s
     timeout server 30s
 frontend web
     bind 127.0.0.1:$port $ssl
@@ -120,7 +233,7 @@ CFG
     wait_for_port 127.0.0.1 "$port" || die "haproxy did not start"
 }
 
-stop_proxy() { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; }
+stop_proxy() { stop_child "$proxy_pid"; proxy_pid=""; }
 
 # cookie_header PORT — the persistence cookie a first response sets, as a request header.
 cookie_header() {
@@ -129,43 +242,166 @@ cookie_header() {
     echo "Cookie: $value"
 }
 
-results=()
-for scenario in $scenarios; do
+# holder_done FILE — succeeds once the holder wrote "ready" to FILE, or has exited; prints nothing.
+holder_done() { grep -q '^ready' "$1" 2>/dev/null || ! kill -0 "$holder_pid" 2>/dev/null; }
+
+# measure_idle NAME PORT — prints "rss-before-kB rss-after-kB held failed kB-per-connection": the proxy's VmRSS
+# before and while hold_idle.py holds $idle_connections idle keep-alive clients (one request answered on each).
+measure_idle() {
+    local name=$1 port=$2 before after held=0 failed=$idle_connections _ready i
+    for i in 1 2 3 4; do curl -s -o /dev/null "http://127.0.0.1:$port/" || true; done
+    sleep 0.5
+    before=$(rss_kb "$proxy_pid")
+    python3 "$holder" "$port" "$idle_connections" 60 >"$dir/$name.hold" 2>"$dir/$name.hold.err" & holder_pid=$!
+    WAIT_POLL=0.1 wait_until 60 holder_done "$dir/$name.hold" || true
+    sleep 1
+    after=$(rss_kb "$proxy_pid")
+    grep -q '^ready' "$dir/$name.hold" && read -r _ready held failed <"$dir/$name.hold"
+    stop_child "$holder_pid"; holder_pid=""
+    [[ -s "$dir/$name.hold.err" ]] && echo "  ($name: $(tr '\n' ' ' <"$dir/$name.hold.err"))" >&2
+    ((failed == 0)) || echo "  ($name: $failed of $idle_connections connections failed)" >&2
+    echo "$before $after $held $failed $(awk -v b="$before" -v a="$after" -v n="$held" \
+        'BEGIN { if (n > 0) printf "%.2f", (a - b) / n; else print "?" }')"
+}
+
+# sample_rss PID — prints rss_kb PID every 0.2 s, one a line, until killed, PID ends, or 150 s have passed.
+sample_rss() {
+    local i
+    for ((i = 0; i < 750; i++)); do
+        kill -0 "$1" 2>/dev/null || return 0
+        rss_kb "$1"; sleep 0.2
+    done
+}
+
+# transfer NAME PORT download|upload — prints "MB/s peak-RSS-growth-MiB" for one 1 GiB curl transfer through
+# the proxy (GET /big or PUT /upload), the growth against the proxy's VmRSS just before; "0 ?" if it failed.
+transfer() {
+    local name=$1 port=$2 way=$3 base out code size speed peak
+    base=$(rss_kb "$proxy_pid")
+    sample_rss "$proxy_pid" >"$dir/$name.rss" & sampler_pid=$!
+    if [[ $way == download ]]; then
+        out=$(curl -s --max-time 120 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' \
+            "http://127.0.0.1:$port/big") || true
+    else
+        # No Expect: 100-continue, so the body streams at once on both proxies.
+        out=$(curl -s --max-time 120 -o /dev/null -H 'Expect:' -T "$dir/big.bin" \
+            -w '%{http_code} %{size_upload} %{speed_upload}' "http://127.0.0.1:$port/upload") || true
+    fi
+    stop_child "$sampler_pid"; sampler_pid=""
+    rm -f "$dir"/be1/put/upload "$dir"/be2/put/upload
+    read -r code size speed <<<"${out:-000 0 0}"
+    peak=$( (echo "$base"; cat "$dir/$name.rss") | sort -n | tail -1)
+    if [[ $size != "$body_bytes" || ! $code =~ ^(200|201|204)$ ]]; then
+        echo "  ($name: failed, HTTP $code, $size of $body_bytes bytes)" >&2
+        echo "0 ?"
+        return
+    fi
+    awk -v s="$speed" -v p="$peak" -v b="$base" 'BEGIN { printf "%.1f %.1f\n", s / 1e6, (p - b) / 1024 }'
+}
+
+# measure_body NAME PORT — prints "download-MB/s download-peak-MiB upload-MB/s upload-peak-MiB" (transfer).
+measure_body() {
+    local name=$1 port=$2
+    curl -s -o /dev/null "http://127.0.0.1:$port/" || true
+    # Not in $(...): the sampler's pid must reach the cleanup trap.
+    transfer "$name-download" "$port" download >"$dir/$name-download.out"
+    transfer "$name-upload" "$port" upload >"$dir/$name-upload.out"
+    echo "$(<"$dir/$name-download.out") $(<"$dir/$name-upload.out")"
+}
+
+# run_memory NAME — runs the idle or body scenario ($scenario) on both proxies; prints nothing, adds rows to
+# idle_results or body_results and summary.
+run_memory() {
+    local name=$1 proxy port t h
+    for proxy in tandem haproxy; do
+        port=$(free_port)
+        log "$name: $proxy"
+        if [[ $proxy == tandem ]]; then start_tandem "$port" round_robin ""; else start_haproxy "$port" roundrobin no; fi
+        # Not in a $(...) subshell: the holder's and the sampler's pids must reach the cleanup trap.
+        "measure_$scenario" "$proxy-$name" "$port" >"$dir/$proxy-$name.out"
+        stop_proxy
+    done
+    read -r -a t <"$dir/tandem-$name.out"
+    read -r -a h <"$dir/haproxy-$name.out"
+    if [[ $scenario == idle ]]; then
+        idle_results+=("$(printf '%-18s %-8s %10s %10s %8s %8s %10s' "$name" tandem "${t[@]}")")
+        idle_results+=("$(printf '%-18s %-8s %10s %10s %8s %8s %10s   tandem/haproxy: kB/conn %s' \
+            "$name" haproxy "${h[@]}" "$(ratio "${t[4]}" "${h[4]}")")")
+        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name" - - - "$(ratio "${t[4]}" "${h[4]}")" - -)")
+    else
+        body_results+=("$(printf '%-18s %-8s %10s %12s %10s %12s' "$name" tandem "${t[@]}")")
+        body_results+=("$(printf '%-18s %-8s %10s %12s %10s %12s' "$name" haproxy "${h[@]}")")
+        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name:download" - - - - \
+            "$(peak_ratio "${t[1]}" "${h[1]}")" "$(ratio "${t[0]}" "${h[0]}")")")
+        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name:upload" - - - - \
+            "$(peak_ratio "${t[3]}" "${h[3]}")" "$(ratio "${t[2]}" "${h[2]}")")")
+    fi
+}
+
+results=() idle_results=() body_results=() summary=()
+for entry in $scenarios; do
+    scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections
+    [[ $entry == *@* ]] && proxy_threads=${entry#*@}
     case $scenario in
         round_robin) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         least_connections) tb=least_connections; hb=leastconn; persistence=""; cookie=no ;;
         cookie) tb=round_robin; hb=roundrobin; persistence="persistence: { cookie: TANDEM_SRV }"; cookie=yes ;;
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
+        c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
+        idle | body) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
+    if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
     port=$(free_port)
-    log "$scenario: tandem"
+    log "$entry: tandem"
     start_tandem "$port" "$tb" "$persistence"
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
     # Every request of tls_handshake is a new connection: a full TLS handshake each time.
     [[ $scenario == tls_handshake ]] && header="Connection: close"
-    read -r t_rps t_p50 t_p99 t_cpu < <(measure "tandem-$scenario" "$port" "$header")
+    read -r t_rps t_p50 t_p99 t_cpu t_timeouts < <(measure "tandem-$entry" "$port" "$header")
     stop_proxy
     port=$(free_port)
-    log "$scenario: haproxy"
+    log "$entry: haproxy"
     start_haproxy "$port" "$hb" "$cookie"
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
     [[ $scenario == tls_handshake ]] && header="Connection: close"
-    read -r h_rps h_p50 h_p99 h_cpu < <(measure "haproxy-$scenario" "$port" "$header")
+    read -r h_rps h_p50 h_p99 h_cpu h_timeouts < <(measure "haproxy-$entry" "$port" "$header")
     stop_proxy
-    ratio=$(awk -v t="$t_rps" -v h="$h_rps" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
-    cpu_ratio=$(awk -v t="$t_cpu" -v h="$h_cpu" 'BEGIN { if (h > 0) printf "%.2f", t / h; else print "n/a" }')
-    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s' "$scenario" tandem "$t_rps" "$t_p50" "$t_p99" "$t_cpu")")
-    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s   tandem/haproxy: req/s %s, CPU/req %s' \
-        "$scenario" haproxy "$h_rps" "$h_p50" "$h_p99" "$h_cpu" "$ratio" "$cpu_ratio")")
+    rps_ratio=$(ratio "$t_rps" "$h_rps")
+    cpu_ratio=$(ratio "$t_cpu" "$h_cpu")
+    p99_ratio=$(ratio "$(to_us "$t_p99")" "$(to_us "$h_p99")")
+    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s' "$entry" tandem "$t_rps" "$t_p50" "$t_p99" "$t_cpu" \
+        "$t_timeouts")")
+    results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s, p99 %s' \
+        "$entry" haproxy "$h_rps" "$h_p50" "$h_p99" "$h_cpu" "$h_timeouts" "$rps_ratio" "$cpu_ratio" "$p99_ratio")")
+    summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$entry" "$rps_ratio" "$cpu_ratio" "$p99_ratio" - - -)")
 done
 
 echo
 echo "tls = keep-alive HTTPS requests/s; tls_handshake = one full TLS handshake per request (handshakes/s)"
 echo "libssl: $(openssl version)"
-echo "wrk: $threads threads, $connections connections, ${seconds}s, keep-alive, ~20-byte responses; proxies: $proxy_threads thread(s)"
+echo "wrk: $threads threads, $connections connections (cN: N), ${seconds}s, keep-alive, ~20-byte responses," \
+    "--timeout 2s; proxies: $default_proxy_threads thread(s) (NAME@T: T)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   haproxy: $(haproxy -v | head -1 | awk '{print $3}')"
-printf '%-18s %-8s %12s %10s %10s %10s\n' scenario proxy req/s p50 p99 'CPU µs/req'
-printf '%s\n' "${results[@]}"
+if ((${#results[@]})); then
+    printf '%-18s %-8s %12s %10s %10s %10s %9s\n' scenario proxy req/s p50 p99 'CPU µs/req' timeouts
+    printf '%s\n' "${results[@]}"
+fi
+if ((${#idle_results[@]})); then
+    echo
+    echo "idle: VmRSS (kB) before and while $idle_connections keep-alive clients wait after one request each"
+    printf '%-18s %-8s %10s %10s %8s %8s %10s\n' scenario proxy 'RSS before' 'RSS held' held failed 'kB/conn'
+    printf '%s\n' "${idle_results[@]}"
+fi
+if ((${#body_results[@]})); then
+    echo
+    echo "body: one 1 GiB download (GET) and one 1 GiB upload (PUT) with curl; peak = VmRSS growth, sampled every 0.2 s"
+    printf '%-18s %-8s %10s %12s %10s %12s\n' scenario proxy 'down MB/s' 'down peak MiB' 'up MB/s' 'up peak MiB'
+    printf '%s\n' "${body_results[@]}"
+fi
+echo
+echo "summary, tandem/haproxy: req/s and MB/s above 1 = tandem faster; CPU/req, p99, kB/conn, peak RSS below 1 = tandem lower"
+printf '%-18s %8s %8s %8s %8s %10s %8s\n' scenario req/s CPU/req p99 kB/conn 'peak RSS' MB/s
+printf '%s\n' "${summary[@]}"
