@@ -562,7 +562,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 // and gives its slot back.
                 if let request = exchange.queued { _ = exchange.backend.cancelWait(request) }
                 exchange.queued = nil
-                writeAnswer(response, exchange)
+                answerLocally(response, exchange)
             case .serverTimedOut(let failure):
                 handle(failure, exchange, reason: "response timeout")
             case .clientStalled(let answer, let server):
@@ -590,10 +590,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Answers `response` for `exchange` (which the machine has finished), keeping the connection when the request
     /// is complete and the answer allows it.
     private func answerLocally(_ response: ProxyErrorResponse, _ exchange: Exchange) {
-        writeAnswer(response, exchange)
-    }
-
-    private func writeAnswer(_ response: ProxyErrorResponse, _ exchange: Exchange) {
         let keepAlive =
             exchange.machine.clientKeepAlive && !response.closesConnection && !closeWhenIdle
             && !frontend.clientConnections.closesKeepAlive
