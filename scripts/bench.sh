@@ -194,7 +194,7 @@ backends:
   - name: app
     balance: $balance
     $persistence
-    pool: { max_idle: 256 }
+    pool: { max_idle: 4096 }   # HAProxy keeps every idle server connection (http-reuse always)
     servers:
       - { name: be1, address: 127.0.0.1:$p1 }
       - { name: be2, address: 127.0.0.1:$p2 }

@@ -31,7 +31,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let upstreamHead: ByteBuffer
         var framer: BodyFramer
         /// Body bytes received while no server is attached (replayed on attach).
-        var buffered: CircularBuffer<ByteBuffer> = []
+        var buffered: [ByteBuffer] = []
         var bufferedBytes = 0
         var upstream: UpstreamConnectionHandler?
         var queued: QueuedRequest?
@@ -71,6 +71,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Request body buffered while no server is attached, before the client's reads are held.
     static let maxBufferedBodyBytes = 64 * 1024
+    /// Both sides of an exchange: reading from one side pauses when this much waits to be written to the other.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 256 * 1024, high: 1024 * 1024)
+    /// Reads from a client start at 1 KiB (an idle connection keeps its receive buffer) and grow with bodies.
+    static let clientReceiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 1024, maximum: 256 * 1024)
+    /// Reads from a server grow up to this, so a large body takes few reads.
+    static let upstreamReceiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 256 * 1024)
 
     private let frontend: FrontendRuntime
     private let logger: Logger
@@ -189,6 +195,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Consumes what `inbound` holds as far as the current phase allows.
     private func process() {
+        // An empty buffer still holds its storage: an idle keep-alive connection must not keep its last read.
+        defer { if inbound?.readableBytes == 0 { inbound = nil } }
         while let context, var buffer = inbound, buffer.readableBytes > 0 {
             switch phase {
             case .closing:
@@ -411,6 +419,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(backend.connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
+            .channelOption(.recvAllocator, value: Self.upstreamReceiveBuffer)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnectionHandler())
@@ -454,7 +464,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         upstream.write(exchange.upstreamHead)
         if !exchange.buffered.isEmpty {
             exchange.machine.bufferedBodyForwarded()
-            while let bytes = exchange.buffered.popFirst() { upstream.write(bytes) }
+            for bytes in exchange.buffered { upstream.write(bytes) }
+            exchange.buffered.removeAll()
             exchange.bufferedBytes = 0
         }
         upstream.flush()

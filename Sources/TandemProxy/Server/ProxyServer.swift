@@ -105,6 +105,9 @@ public final class ProxyServer: Service, Sendable {
         let logger = self.logger
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
+            // Accepts per wake-up (HAProxy's tune.maxaccept): with the default 4, a burst of a thousand clients waits
+            // hundreds of loop turns in the backlog, its first requests with it.
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -121,6 +124,10 @@ public final class ProxyServer: Service, Sendable {
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Bodies stream through without a pause every 64 KiB; memory per connection stays bounded by these.
+            .childChannelOption(.writeBufferWaterMark, value: ClientConnectionHandler.writeBufferWaterMark)
+            // NIO keeps each connection's receive buffer between reads: start small, most request heads fit in 1 KiB.
+            .childChannelOption(.recvAllocator, value: ClientConnectionHandler.clientReceiveBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     frontend.clientConnections.register(channel)

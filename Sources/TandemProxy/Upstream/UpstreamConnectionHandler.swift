@@ -31,8 +31,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private enum Residence {
         /// Serving an exchange.
         case busy
-        /// Waiting in a pool, to be closed after the idle timeout.
-        case pooled(UpstreamPool, server: Int, timer: Scheduled<Void>)
+        /// Waiting in a pool since `since`, to be closed after the idle timeout.
+        case pooled(UpstreamPool, server: Int, since: NIODeadline)
         /// The channel is closed.
         case closed
     }
@@ -54,6 +54,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     var decodesChunkedBody = false
     private(set) var context: ChannelHandlerContext?
     private var residence: Residence = .busy
+    /// The idle check: armed when the connection first enters a pool and re-armed lazily when it fires, so a
+    /// connection reused for request after request costs no scheduled task per request.
+    private var idleTimer: Scheduled<Void>?
     private var reading: Reading = .idle
     private var requestWasHEAD = false
     /// The current response body is delimited by the close of the connection.
@@ -120,17 +123,28 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
             pool.remove(self, server: server)
             return
         }
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak self] in
+        let now = context.eventLoop.now
+        residence = .pooled(pool, server: server, since: now)
+        if idleTimer == nil { armIdleCheck(at: now + idleTimeout, idleTimeout: idleTimeout, context: context) }
+    }
+
+    private func armIdleCheck(at deadline: NIODeadline, idleTimeout: TimeAmount, context: ChannelHandlerContext) {
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
-            self.close()
+            self.idleTimer = nil
+            guard case .pooled(_, _, let since) = self.residence, let context = self.context else { return }
+            let due = since + idleTimeout
+            if due <= context.eventLoop.now {
+                self.close()
+            } else {
+                self.armIdleCheck(at: due, idleTimeout: idleTimeout, context: context)
+            }
         }
-        residence = .pooled(pool, server: server, timer: timer)
     }
 
     /// Takes the connection out of its pool; false when it is no longer usable.
     func leavePool() -> Bool {
-        guard case .pooled(_, _, let timer) = residence else { return false }
-        timer.cancel()
+        guard case .pooled = residence else { return false }
         residence = .busy
         return isActive
     }
@@ -149,6 +163,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private func process(context: ChannelHandlerContext) {
+        // An empty buffer still holds its storage: a pooled connection must not keep its last read.
+        defer { if inbound?.readableBytes == 0 { inbound = nil } }
         while var buffer = inbound, buffer.readableBytes > 0, !readsPaused {
             switch reading {
             case .idle:
@@ -244,8 +260,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .pooled(let pool, let server, let timer) = residence {
-            timer.cancel()
+        idleTimer?.cancel()
+        idleTimer = nil
+        if case .pooled(let pool, let server, _) = residence {
             pool.remove(self, server: server)
         }
         residence = .closed
