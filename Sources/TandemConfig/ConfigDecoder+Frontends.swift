@@ -133,9 +133,17 @@ extension ConfigDecoder {
             maxURIBytes: optional(fields, "max_uri_bytes", default: defaults.maxURIBytes, positive),
             maxHeaderFields: optional(fields, "max_header_fields", default: defaults.maxHeaderFields, positive),
             maxHeaderNameBytes: optional(
-                fields, "max_header_name_bytes", default: defaults.maxHeaderNameBytes, positive),
+                fields,
+                "max_header_name_bytes",
+                default: defaults.maxHeaderNameBytes,
+                positive
+            ),
             maxConnectionTokens: optional(
-                fields, "max_connection_tokens", default: defaults.maxConnectionTokens, positive),
+                fields,
+                "max_connection_tokens",
+                default: defaults.maxConnectionTokens,
+                positive
+            ),
             maxConnections: optional(fields, "max_connections", default: defaults.maxConnections, positive)
         )
     }

@@ -1,7 +1,8 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
 
 /// Keeps a listener alive and idle while accept fails for lack of resources (out of file descriptors, kernel
 /// memory or buffers): reading the listening socket pauses for `pause`, then resumes.

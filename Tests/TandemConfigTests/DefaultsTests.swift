@@ -145,8 +145,12 @@ import Testing
         #expect(
             frontend.limits
                 == FrontendLimits(
-                    maxHeaderBytes: 1024, maxURIBytes: 512, maxHeaderFields: 20, maxHeaderNameBytes: 64,
-                    maxConnectionTokens: 4, maxConnections: 7
+                    maxHeaderBytes: 1024,
+                    maxURIBytes: 512,
+                    maxHeaderFields: 20,
+                    maxHeaderNameBytes: 64,
+                    maxConnectionTokens: 4,
+                    maxConnections: 7
                 )
         )
         let backend = try #require(config.backends.first)

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOEmbedded
-import Testing
 import TandemConfig
+import Testing
 
 @testable import TandemProxy
 

@@ -8,15 +8,24 @@ import Testing
 @Suite("Exchange state machine")
 struct ExchangeStateMachineTests {
     static let limits = ExchangeStateMachine.Limits(
-        backend: "app", responseTimeout: .seconds(5), queueTimeout: .seconds(2), clientTimeout: .seconds(3), retries: 1)
+        backend: "app",
+        responseTimeout: .seconds(5),
+        queueTimeout: .seconds(2),
+        clientTimeout: .seconds(3),
+        retries: 1
+    )
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
 
     func at(_ offset: TimeAmount) -> NIODeadline { Self.start + offset }
 
     func machine(idempotent: Bool = true, hasBody: Bool = false, keepAlive: Bool = true) -> ExchangeStateMachine {
         ExchangeStateMachine(
-            limits: Self.limits, isIdempotent: idempotent, hasBody: hasBody, clientKeepAlive: keepAlive,
-            now: Self.start)
+            limits: Self.limits,
+            isIdempotent: idempotent,
+            hasBody: hasBody,
+            clientKeepAlive: keepAlive,
+            now: Self.start
+        )
     }
 
     /// A bodiless request: connect, response timer from attach, response, end with reuse and keep-alive.
@@ -26,7 +35,9 @@ struct ExchangeStateMachineTests {
         #expect(exchange.nextDeadline == nil, "the connect timeout is the socket's")
         exchange.connected(now: at(.milliseconds(10)))
         #expect(exchange.nextDeadline == at(.milliseconds(5010)))
-        #expect(exchange.timerFired(now: at(.milliseconds(5009)), serverHeldBack: false, clientHeldBack: false) == .none)
+        #expect(
+            exchange.timerFired(now: at(.milliseconds(5009)), serverHeldBack: false, clientHeldBack: false) == .none
+        )
         #expect(exchange.responseHeadReceived(status: 200, keepAlive: true, now: at(.seconds(1))) == .forwardFinal)
         exchange.responseBodyReceived(now: at(.seconds(2)))
         #expect(exchange.nextDeadline == at(.seconds(7)))
@@ -40,10 +51,13 @@ struct ExchangeStateMachineTests {
         _ = exchange.serverChosen(.server(0, cookie: nil))
         exchange.connected(now: Self.start)
         _ = exchange.responseHeadReceived(status: 200, keepAlive: true, now: at(.seconds(1)))
-        #expect(exchange.timerFired(now: at(.milliseconds(5999)), serverHeldBack: false, clientHeldBack: false) == .none)
+        #expect(
+            exchange.timerFired(now: at(.milliseconds(5999)), serverHeldBack: false, clientHeldBack: false) == .none
+        )
         #expect(
             exchange.timerFired(now: at(.seconds(6)), serverHeldBack: false, clientHeldBack: false)
-                == .serverTimedOut(.closeClient(failedServer: 0)))
+                == .serverTimedOut(.closeClient(failedServer: 0))
+        )
     }
 
     /// While the client is slow to read, the server is held back by the proxy: its deadline restarts.
@@ -63,7 +77,8 @@ struct ExchangeStateMachineTests {
         exchange.connected(now: Self.start)
         #expect(
             exchange.timerFired(now: at(.seconds(5)), serverHeldBack: false, clientHeldBack: false)
-                == .serverTimedOut(.answer(.gatewayTimeout, failedServer: 1)))
+                == .serverTimedOut(.answer(.gatewayTimeout, failedServer: 1))
+        )
     }
 
     /// A failed connect is retried on another server, then answered 502 once the retries are spent.
@@ -109,11 +124,13 @@ struct ExchangeStateMachineTests {
         #expect(early.timerFired(now: at(.milliseconds(3999)), serverHeldBack: false, clientHeldBack: false) == .none)
         #expect(
             early.timerFired(now: at(.seconds(4)), serverHeldBack: false, clientHeldBack: true) == .none,
-            "held back by the proxy")
+            "held back by the proxy"
+        )
         #expect(early.nextDeadline == at(.seconds(7)))
         #expect(
             early.timerFired(now: at(.seconds(7)), serverHeldBack: false, clientHeldBack: false)
-                == .clientStalled(answer: .bodyTimeout, server: 0))
+                == .clientStalled(answer: .bodyTimeout, server: 0)
+        )
 
         var late = machine(hasBody: true)
         _ = late.serverChosen(.server(0, cookie: nil))
@@ -121,7 +138,8 @@ struct ExchangeStateMachineTests {
         _ = late.responseHeadReceived(status: 200, keepAlive: true, now: Self.start)
         #expect(
             late.timerFired(now: at(.seconds(3)), serverHeldBack: false, clientHeldBack: false)
-                == .clientStalled(answer: nil, server: 0))
+                == .clientStalled(answer: nil, server: 0)
+        )
     }
 
     /// Waiting in the queue ends at the queue timeout with 503; a grant moves the request on.
@@ -132,7 +150,10 @@ struct ExchangeStateMachineTests {
         #expect(waiting.nextDeadline == at(.seconds(2)))
         guard
             case .leaveQueue(let answer) = waiting.timerFired(
-                now: at(.seconds(2)), serverHeldBack: false, clientHeldBack: false)
+                now: at(.seconds(2)),
+                serverHeldBack: false,
+                clientHeldBack: false
+            )
         else {
             Issue.record("the queue timeout did not fire")
             return
@@ -176,7 +197,8 @@ struct ExchangeStateMachineTests {
         switched.connected(now: Self.start)
         #expect(
             switched.responseHeadReceived(status: 101, keepAlive: true, now: Self.start)
-                == .refuse(.answer(.badGateway, failedServer: 0)))
+                == .refuse(.answer(.badGateway, failedServer: 0))
+        )
     }
 
     /// No server at all is 503; no server left after failures is 502.

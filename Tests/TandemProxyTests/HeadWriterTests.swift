@@ -8,7 +8,10 @@ import Testing
 @Suite("Head writer")
 struct HeadWriterTests {
     static let limits = RequestHeadParser.Limits(
-        maxHeaderBytes: 65536, maxURIBytes: 8192, maxHeaderFields: 100, maxHeaderNameBytes: 256,
+        maxHeaderBytes: 65536,
+        maxURIBytes: 8192,
+        maxHeaderFields: 100,
+        maxHeaderNameBytes: 256,
         maxConnectionTokens: 32
     )
 
@@ -29,35 +32,44 @@ struct HeadWriterTests {
     ) throws -> String {
         var out = ByteBuffer()
         HeadWriter.writeUpstreamRequest(
-            try parse(raw), cookies: cookies, forwarding: .init(clientIP: clientIP, scheme: "http"), into: &out)
+            try parse(raw),
+            cookies: cookies,
+            forwarding: .init(clientIP: clientIP, scheme: "http"),
+            into: &out
+        )
         return String(buffer: out)
     }
 
-    static let forwarded = "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: example.com\r\n\r\n"
+    static let forwarded =
+        "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: example.com\r\n\r\n"
 
     @Test func dropsEveryHopByHopField() throws {
         let written = try Self.upstream(
             "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
                 + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: Expires\r\nUpgrade: websocket\r\n"
-                + "Proxy-Authenticate: Basic\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nAccept: */*\r\n\r\n")
+                + "Proxy-Authenticate: Basic\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nAccept: */*\r\n\r\n"
+        )
         #expect(written == "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n" + Self.forwarded)
     }
 
     @Test func dropsTheFieldsThatConnectionNames() throws {
         let written = try Self.upstream(
             "GET /a?b HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Hop-One\r\n"
-                + "connection: x-hop-two ,\tClose\r\nX-Hop-One: 1\r\nX-HOP-TWO: 2\r\nX-End-To-End:  3 \r\n\r\n")
+                + "connection: x-hop-two ,\tClose\r\nX-Hop-One: 1\r\nX-HOP-TWO: 2\r\nX-End-To-End:  3 \r\n\r\n"
+        )
         #expect(written == "GET /a?b HTTP/1.1\r\nHost: example.com\r\nX-End-To-End:  3\r\n" + Self.forwarded)
     }
 
     /// The framing is rebuilt from the decision: one field, after the passed lines.
     @Test func rebuildsTheFraming() throws {
         let chunked = try Self.upstream(
-            "PUT /x HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: CHUNKED\r\nAccept: */*\r\n\r\n")
+            "PUT /x HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: CHUNKED\r\nAccept: */*\r\n\r\n"
+        )
         #expect(
             chunked
                 == "PUT /x HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nTransfer-Encoding: chunked\r\n"
-                + Self.forwarded)
+                + Self.forwarded
+        )
         let length = try Self.upstream("DELETE /x HTTP/1.1\r\ncontent-length:5\r\nHost: example.com\r\n\r\n")
         #expect(length == "DELETE /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n" + Self.forwarded)
         let emptyPost = try Self.upstream("POST /x HTTP/1.1\r\nHost: example.com\r\n\r\n")
@@ -76,18 +88,21 @@ struct HeadWriterTests {
     @Test func appendsToEveryForwardedForLineAndReplacesProtoAndHost() throws {
         let written = try Self.upstream(
             "GET / HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-For: 198.18.0.7\r\nX-Forwarded-Proto: https\r\n"
-                + "X-Forwarded-For: 198.18.0.8, 198.18.0.9\r\nX-Forwarded-Host: spoofed.example\r\n\r\n")
+                + "X-Forwarded-For: 198.18.0.8, 198.18.0.9\r\nX-Forwarded-Host: spoofed.example\r\n\r\n"
+        )
         #expect(
             written
                 == "GET / HTTP/1.1\r\nHost: example.com\r\n"
                 + "X-Forwarded-For: 198.18.0.7, 198.18.0.8, 198.18.0.9, 127.0.0.1\r\n"
-                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: example.com\r\n\r\n")
+                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: example.com\r\n\r\n"
+        )
     }
 
     @Test func rewritesOnlyTheCookieLines() throws {
         let written = try Self.upstream(
             "GET / HTTP/1.1\r\nCookie: TANDEM_SRV=abc; a=1\r\nHost: example.com\r\nCookie: TANDEM_SRV=abc\r\n\r\n",
-            cookies: HeadWriter.CookieRewrite(remaining: ["a=1", nil]))
+            cookies: HeadWriter.CookieRewrite(remaining: ["a=1", nil])
+        )
         #expect(written == "GET / HTTP/1.1\r\nCookie: a=1\r\nHost: example.com\r\n" + Self.forwarded)
     }
 
@@ -102,19 +117,32 @@ struct HeadWriterTests {
     @Test func theClientResponseHead() throws {
         let head = try Self.response(
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive, X-Internal\r\nX-Internal: 1\r\n"
-                + "Keep-Alive: timeout=5\r\nServer: be1\r\n\r\n")
+                + "Keep-Alive: timeout=5\r\nServer: be1\r\n\r\n"
+        )
         var out = ByteBuffer()
         HeadWriter.writeClientResponse(
-            head, clientMinorVersion: 1, setCookie: "S=1; Path=/", connection: .close, dropTransferEncoding: false,
-            into: &out)
+            head,
+            clientMinorVersion: 1,
+            setCookie: "S=1; Path=/",
+            connection: .close,
+            dropTransferEncoding: false,
+            into: &out
+        )
         #expect(
             String(buffer: out)
                 == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: be1\r\nSet-Cookie: S=1; Path=/\r\n"
-                + "Connection: close\r\n\r\n")
+                + "Connection: close\r\n\r\n"
+        )
         var old = ByteBuffer()
         let chunked = try Self.response("HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n")
         HeadWriter.writeClientResponse(
-            chunked, clientMinorVersion: 0, setCookie: nil, connection: .close, dropTransferEncoding: true, into: &old)
+            chunked,
+            clientMinorVersion: 0,
+            setCookie: nil,
+            connection: .close,
+            dropTransferEncoding: true,
+            into: &old
+        )
         #expect(String(buffer: old) == "HTTP/1.0 404 Not Found\r\nConnection: close\r\n\r\n")
     }
 }

@@ -89,7 +89,10 @@ final class TestBackendHandler: ChannelInboundHandler {
         case .neverAnswer, .answerOnHead:
             break
         case .headEarlyBodyAtEnd:
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: name)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: name)))),
+                promise: nil
+            )
             finish(context: context)
         case .stallMidResponse(let declared, let sent):
             writeHead(contentLength: declared, context: context)
@@ -124,7 +127,9 @@ final class TestBackendHandler: ChannelInboundHandler {
         headers.add(name: "X-Backend", value: name)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
     }
 
     private func respond(body text: String, status: HTTPResponseStatus = .ok, context: ChannelHandlerContext) {
@@ -144,7 +149,9 @@ final class TestBackendHandler: ChannelInboundHandler {
             let size = min(remaining, chunk.readableBytes)
             remaining -= size
             context.write(
-                wrapOutboundOut(.body(.byteBuffer(chunk.getSlice(at: chunk.readerIndex, length: size)!))), promise: nil)
+                wrapOutboundOut(.body(.byteBuffer(chunk.getSlice(at: chunk.readerIndex, length: size)!))),
+                promise: nil
+            )
         }
         if remaining == 0 {
             self.chunk = nil

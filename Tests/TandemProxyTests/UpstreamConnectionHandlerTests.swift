@@ -42,7 +42,8 @@ struct UpstreamConnectionHandlerTests {
     @Test func interimThenFinalWithTrailingBytes() throws {
         let (channel, _, recorder) = try Self.connection()
         try channel.writeInbound(
-            ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"))
+            ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA")
+        )
         #expect(recorder.events == ["head 100", "head 200", "end reusable=false"])
         #expect(recorder.body == "ok")
     }

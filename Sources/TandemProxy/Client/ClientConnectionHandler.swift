@@ -76,7 +76,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Reads from a client start at 1 KiB (an idle connection keeps its receive buffer) and grow with bodies.
     static let clientReceiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 1024, maximum: 256 * 1024)
     /// Reads from a server grow up to this, so a large body takes few reads.
-    static let upstreamReceiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 256 * 1024)
+    static let upstreamReceiveBuffer = AdaptiveRecvByteBufferAllocator(
+        minimum: 1024,
+        initial: 16 * 1024,
+        maximum: 256 * 1024
+    )
 
     private let frontend: FrontendRuntime
     private let logger: Logger
@@ -285,7 +289,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             now: currentTime
         )
         let exchange = Exchange(
-            machine: machine, head: head, backend: backend, upstreamHead: upstreamHead, pinned: pinned)
+            machine: machine,
+            head: head,
+            backend: backend,
+            upstreamHead: upstreamHead,
+            pinned: pinned
+        )
         phase = .exchanging(exchange)
         dispatch(exchange)
         armTimer()
@@ -336,7 +345,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func dispatch(_ exchange: Exchange) {
         let choice = exchange.backend.choose(
-            pinned: exchange.pinned, key: balancingKey(exchange), avoiding: exchange.machine.avoiding)
+            pinned: exchange.pinned,
+            key: balancingKey(exchange),
+            avoiding: exchange.machine.avoiding
+        )
         perform(exchange.machine.serverChosen(choice), exchange)
     }
 
@@ -673,7 +685,11 @@ extension ClientConnectionHandler: UpstreamDelegate {
 
     func upstreamReceivedHead(_ head: ResponseHead) {
         guard let exchange = currentExchange, let context else { return }
-        let action = exchange.machine.responseHeadReceived(status: head.status, keepAlive: head.keepAlive, now: currentTime)
+        let action = exchange.machine.responseHeadReceived(
+            status: head.status,
+            keepAlive: head.keepAlive,
+            now: currentTime
+        )
         switch action {
         case .forwardInterim:
             guard exchange.head.minorVersion >= 1 else { return }

@@ -166,7 +166,11 @@ struct ExchangeStateMachine {
             return finish(answering: .badGateway)
         case .noneAvailable:
             return finish(
-                answering: .serviceUnavailable("no server of backend \(limits.backend) is available", retryAfterSeconds: 5))
+                answering: .serviceUnavailable(
+                    "no server of backend \(limits.backend) is available",
+                    retryAfterSeconds: 5
+                )
+            )
         }
     }
 
@@ -365,7 +369,8 @@ struct ExchangeStateMachine {
             state = .finished
             return .closeClient(failedServer: server)
         }
-        let mayRetry = retry && !timedOut && !requestBodyForwarded && attempts <= limits.retries
+        let mayRetry =
+            retry && !timedOut && !requestBodyForwarded && attempts <= limits.retries
             && (nothingSent || isIdempotent)
         if mayRetry {
             avoiding.insert(server)

@@ -68,7 +68,9 @@ public enum ProxyErrorResponse: Error, Sendable, Equatable {
         if case .serviceUnavailable(_, let retryAfter?) = self {
             headers.add(name: "Retry-After", value: String(retryAfter))
         }
-        if case .methodNotAllowed = self { headers.add(name: "Allow", value: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS") }
+        if case .methodNotAllowed = self {
+            headers.add(name: "Allow", value: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+        }
         if close { headers.add(name: "Connection", value: "close") }
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }

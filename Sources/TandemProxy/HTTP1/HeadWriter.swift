@@ -172,7 +172,13 @@ enum HeadWriter {
     /// An interim response (100 Continue, 103 Early Hints) for an HTTP/1.1 client, without hop-by-hop fields.
     static func writeInterimResponse(_ head: ResponseHead, into buffer: inout ByteBuffer) {
         writeClientResponse(
-            head, clientMinorVersion: 1, setCookie: nil, connection: .none, dropTransferEncoding: false, into: &buffer)
+            head,
+            clientMinorVersion: 1,
+            setCookie: nil,
+            connection: .none,
+            dropTransferEncoding: false,
+            into: &buffer
+        )
     }
 
     // MARK: Bytes

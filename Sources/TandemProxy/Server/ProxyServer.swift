@@ -115,7 +115,9 @@ public final class ProxyServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         AcceptPauseHandler { error in
                             logger.warning(
-                                "accepting paused", metadata: ["frontend": "\(frontend.name)", "error": "\(error)"])
+                                "accepting paused",
+                                metadata: ["frontend": "\(frontend.name)", "error": "\(error)"]
+                            )
                         },
                         ConnectionLimitHandler(limit: frontend.maxConnections),
                         quiesce.makeServerChannelHandler(channel: channel)

@@ -88,13 +88,15 @@ struct DifferentialParsingTests {
             Differential parsing (seed 0x\(String(Self.seed, radix: 16))): generated \(heads.count), \
             llhttp accepted \(accepted), skipped (incomplete or pipelined) \(skipped), sent \(outcomes.count), \
             Tandem forwarded \(forwardedCount), Tandem stricter \(stricter.count), failures \(failures.count)
-            """)
+            """
+        )
         for example in stricter.prefix(5) { print("  stricter: \(example)") }
         let kinds = Dictionary(grouping: failures) { $0.prefix { $0 != "," && $0 != ":" } }.mapValues(\.count)
         for (kind, count) in kinds.sorted(by: { $0.value > $1.value }) { print("  failure kind \(count)× \(kind)") }
         #expect(
             failures.isEmpty,
-            "seed 0x\(String(Self.seed, radix: 16)): \(failures.count) failures, first: \(failures.prefix(8))")
+            "seed 0x\(String(Self.seed, radix: 16)): \(failures.count) failures, first: \(failures.prefix(8))"
+        )
     }
 
     // MARK: Sending

@@ -42,8 +42,10 @@ struct LLHTTPDefaultsTests {
         Probe("DEL in value", get("X-A: a\u{7F}b\r\n"), accepted: false),
         Probe("0x80 in value", Array(get("X-A: a").utf8) + [0x80] + Array("\r\n\r\n".utf8), accepted: false),
         Probe(
-            "0xFF in target", Array("GET /a".utf8) + [0xFF] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
-            accepted: false),
+            "0xFF in target",
+            Array("GET /a".utf8) + [0xFF] + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
+            accepted: false
+        ),
         Probe("HTAB in value", get("X-A: a\tb\r\n"), accepted: true),
         Probe("space before colon", get("X-A : a\r\n"), accepted: false),
         Probe("empty field name", get(": a\r\n"), accepted: false),
@@ -59,20 +61,28 @@ struct LLHTTPDefaultsTests {
         Probe("lower-case method", "get / HTTP/1.1\r\nHost: a\r\n\r\n", accepted: false),
         Probe("unknown method PURGE", "PURGE / HTTP/1.1\r\nHost: a\r\n\r\n", accepted: true),
         Probe(
-            "identical duplicate Content-Length", post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"),
-            accepted: false),
+            "identical duplicate Content-Length",
+            post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"),
+            accepted: false
+        ),
         Probe("Content-Length: +5", post("Content-Length: +5\r\n", "hello"), accepted: false),
         Probe("Content-Length: 5, 5", post("Content-Length: 5, 5\r\n", "hello"), accepted: false),
         Probe(
             "Content-Length then Transfer-Encoding",
-            post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"), accepted: false),
+            post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"),
+            accepted: false
+        ),
         Probe(
-            "Transfer-Encoding: chunked, chunked", post("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n"),
-            accepted: false),
+            "Transfer-Encoding: chunked, chunked",
+            post("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n"),
+            accepted: false
+        ),
         Probe("Transfer-Encoding: xchunked", post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n"), accepted: false),
         Probe(
             "Transfer-Encoding: chunked then identity",
-            post("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "0\r\n\r\n"), accepted: false),
+            post("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "0\r\n\r\n"),
+            accepted: false
+        ),
         Probe("Transfer-Encoding: CHUNKED", post("Transfer-Encoding: CHUNKED\r\n", "0\r\n\r\n"), accepted: true),
         Probe("Transfer-Encoding with HTAB", post("Transfer-Encoding:\tchunked\r\n", "0\r\n\r\n"), accepted: true),
         Probe("chunk extension with bare LF", chunked("5;ext\nhello\r\n0\r\n\r\n"), accepted: false),
@@ -81,8 +91,10 @@ struct LLHTTPDefaultsTests {
         Probe("chunk-size overflow", chunked("fffffffffffffffffff1\r\n"), accepted: false),
         Probe("quoted chunk extension", chunked("5;a=\"b c\"\r\nhello\r\n0\r\n\r\n"), accepted: true),
         Probe(
-            "TRACE with Content-Length body", "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
-            accepted: true),
+            "TRACE with Content-Length body",
+            "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+            accepted: true
+        ),
         Probe("2,000 header fields", get((0..<2000).map { "X-\($0): v\r\n" }.joined()), accepted: true),
     ]
 

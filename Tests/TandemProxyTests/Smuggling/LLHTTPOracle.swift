@@ -31,7 +31,8 @@ enum LLHTTPOracle {
 
     static func decode(_ bytes: [UInt8]) -> Verdict {
         let channel = EmbeddedChannel(
-            handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
+            handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        )
         defer { _ = try? channel.finish(acceptAlreadyClosed: true) }
         var caught: (any Error)?
         do {

@@ -180,7 +180,9 @@ private final class RecordingRequestHandler: ChannelInboundHandler {
         headers.add(name: "X-Backend-Seq", value: String(sequence))
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+            promise: nil
+        )
         if !isHeadRequest {
             let buffer = context.channel.allocator.buffer(string: body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)

@@ -62,8 +62,13 @@ struct RequestHeadGenerator {
         let path = pick(Self.paths)
         let host = pick(Self.hosts)
         var head = GeneratedHead(
-            id: id, method: method, target: Array(path.utf8), version: "HTTP/1.1",
-            lines: [Array("Host: \(host)".utf8)], mutations: [])
+            id: id,
+            method: method,
+            target: Array(path.utf8),
+            version: "HTTP/1.1",
+            lines: [Array("Host: \(host)".utf8)],
+            mutations: []
+        )
         for _ in 0..<Int.random(in: 0...12, using: &random) {
             let (name, values) = pick(Self.fields)
             head.lines.append(Array("\(name): \(pick(values))".utf8))

@@ -109,26 +109,39 @@ enum SmugglingCorpus {
     /// `Connection` naming a framing or routing field would make the proxy strip it and reframe the body.
     static let hopByHop: [SmugglingCase] = [
         .refused(
-            "Connection: content-length", .hopByHop,
-            post("Connection: content-length\r\nContent-Length: \(smuggledLength)\r\n", body: smuggled), 400),
+            "Connection: content-length",
+            .hopByHop,
+            post("Connection: content-length\r\nContent-Length: \(smuggledLength)\r\n", body: smuggled),
+            400
+        ),
         .refused(
-            "Connection: transfer-encoding", .hopByHop,
-            post("Connection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n", body: chunkedHello), 400),
+            "Connection: transfer-encoding",
+            .hopByHop,
+            post("Connection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n", body: chunkedHello),
+            400
+        ),
         .refused("Connection: host", .hopByHop, "GET / HTTP/1.1\r\nHost: a\r\nConnection: host\r\n\r\n", 400),
         .refused(
-            "Connection: keep-alive, Content-Length", .hopByHop,
+            "Connection: keep-alive, Content-Length",
+            .hopByHop,
             post("Connection: keep-alive, Content-Length\r\nContent-Length: \(smuggledLength)\r\n", body: smuggled),
-            400),
+            400
+        ),
         .refused(
-            "Connection: TRANSFER-ENCODING", .hopByHop,
-            post("Connection: TRANSFER-ENCODING\r\nTransfer-Encoding: chunked\r\n", body: chunkedHello), 400),
+            "Connection: TRANSFER-ENCODING",
+            .hopByHop,
+            post("Connection: TRANSFER-ENCODING\r\nTransfer-Encoding: chunked\r\n", body: chunkedHello),
+            400
+        ),
         .refused("Connection with 5,000 tokens", .hopByHop, get(connectionTokens: 5000), 400),
         .refused("Connection with 33 tokens", .hopByHop, get(connectionTokens: 33), 400),
         .forwarded("Connection with 32 tokens", .hopByHop, get(connectionTokens: 32), .init(absent: ["connection"])),
         .forwarded(
-            "Connection: close, X-Secret drops X-Secret", .hopByHop,
+            "Connection: close, X-Secret drops X-Secret",
+            .hopByHop,
             "GET / HTTP/1.1\r\nHost: a\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\n\r\n",
-            .init(absent: ["x-secret", "connection"])),
+            .init(absent: ["x-secret", "connection"])
+        ),
     ]
 
     // MARK: Methods whose encoder drops framing
@@ -138,32 +151,49 @@ enum SmugglingCorpus {
     static let methodFraming: [SmugglingCase] =
         [
             .refused(
-                "TRACE with Content-Length body", .methodFraming,
-                "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 400),
+                "TRACE with Content-Length body",
+                .methodFraming,
+                "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+                400
+            ),
             .refused(
-                "TRACE with a smuggled request as body", .methodFraming,
-                "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: \(smuggledLength)\r\n\r\n" + smuggled, 400),
+                "TRACE with a smuggled request as body",
+                .methodFraming,
+                "TRACE / HTTP/1.1\r\nHost: a\r\nContent-Length: \(smuggledLength)\r\n\r\n" + smuggled,
+                400
+            ),
             .refused(
-                "TRACE with chunked body", .methodFraming,
-                "TRACE / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedHello, 400),
+                "TRACE with chunked body",
+                .methodFraming,
+                "TRACE / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedHello,
+                400
+            ),
         ]
         + ["GET", "HEAD", "DELETE", "OPTIONS", "PURGE"].map { method -> SmugglingCase in
             .forwarded(
-                "\(method) with Content-Length body", .methodFraming,
+                "\(method) with Content-Length body",
+                .methodFraming,
                 "\(method) / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
-                .init(contentLength: "5", bodyBytes: 5))
+                .init(contentLength: "5", bodyBytes: 5)
+            )
         } + [
             .forwarded(
-                "POST with chunked body", .methodFraming,
-                post("Transfer-Encoding: chunked\r\n", body: chunkedHello), .init(chunked: true, bodyBytes: 5))
+                "POST with chunked body",
+                .methodFraming,
+                post("Transfer-Encoding: chunked\r\n", body: chunkedHello),
+                .init(chunked: true, bodyBytes: 5)
+            )
         ]
 
     // MARK: CONNECT
 
     static let connect: [SmugglingCase] = [
         .refused(
-            "CONNECT authority-form", .connect,
-            "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405)
+            "CONNECT authority-form",
+            .connect,
+            "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+            405
+        )
     ]
 
     // MARK: Request target and Host
@@ -181,15 +211,23 @@ enum SmugglingCorpus {
             .refused("origin-form without slash", .requestTarget, "GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
             .refused("asterisk-form on GET", .requestTarget, "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
             .refused(
-                "absolute-form with another Host", .requestTarget,
-                "GET http://a.example/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n", 400),
-            .forwarded(
-                "absolute-form with matching Host", .requestTarget,
-                "GET http://a.example/x?y HTTP/1.1\r\nHost: a.example\r\n\r\n", .init(target: "/x?y", host: "a.example")
+                "absolute-form with another Host",
+                .requestTarget,
+                "GET http://a.example/x?y HTTP/1.1\r\nHost: b.example\r\n\r\n",
+                400
             ),
             .forwarded(
-                "absolute-form with empty path", .requestTarget,
-                "GET http://a.example HTTP/1.1\r\nHost: a.example\r\n\r\n", .init(target: "/", host: "a.example")),
+                "absolute-form with matching Host",
+                .requestTarget,
+                "GET http://a.example/x?y HTTP/1.1\r\nHost: a.example\r\n\r\n",
+                .init(target: "/x?y", host: "a.example")
+            ),
+            .forwarded(
+                "absolute-form with empty path",
+                .requestTarget,
+                "GET http://a.example HTTP/1.1\r\nHost: a.example\r\n\r\n",
+                .init(target: "/", host: "a.example")
+            ),
             .refused("HTTP/1.1 without Host", .requestTarget, "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
         ]
 
@@ -209,17 +247,23 @@ enum SmugglingCorpus {
 
     static let framingConflict: [SmugglingCase] = [
         .refused(
-            "CL.TE", .framingConflict,
+            "CL.TE",
+            .framingConflict,
             post(
                 "Content-Length: \(5 + smuggledLength)\r\nTransfer-Encoding: chunked\r\n",
-                body: "0\r\n\r\n" + smuggled),
-            400),
+                body: "0\r\n\r\n" + smuggled
+            ),
+            400
+        ),
         .refused(
-            "TE.CL", .framingConflict,
+            "TE.CL",
+            .framingConflict,
             post(
                 "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
-                body: String(smuggledLength, radix: 16) + "\r\n" + smuggled + "\r\n0\r\n\r\n"),
-            400),
+                body: String(smuggledLength, radix: 16) + "\r\n" + smuggled + "\r\n0\r\n\r\n"
+            ),
+            400
+        ),
     ]
 
     // MARK: Transfer-Encoding obfuscation
@@ -231,24 +275,42 @@ enum SmugglingCorpus {
         .refused("space before colon", .transferEncoding, post("Transfer-Encoding : chunked\r\n", body: teBody), 400),
         .refused("xchunked", .transferEncoding, post("Transfer-Encoding: xchunked\r\n", body: teBody), 501),
         .refused(
-            "chunked then identity line", .transferEncoding,
-            post("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", body: teBody), 501),
+            "chunked then identity line",
+            .transferEncoding,
+            post("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", body: teBody),
+            501
+        ),
         SmugglingCase(
-            label: "chunked, chunked", kind: .transferEncoding,
+            label: "chunked, chunked",
+            kind: .transferEncoding,
             bytes: Array(post("Transfer-Encoding: chunked, chunked\r\n", body: teBody).utf8),
-            allowed: [[400], [501]], mayReachBackend: false),
+            allowed: [[400], [501]],
+            mayReachBackend: false
+        ),
         .refused(
-            "quoted \"chunked\"", .transferEncoding,
-            post("Transfer-Encoding: \"chunked\"\r\n", body: teBody), 501),
+            "quoted \"chunked\"",
+            .transferEncoding,
+            post("Transfer-Encoding: \"chunked\"\r\n", body: teBody),
+            501
+        ),
         .forwarded(
-            "tab before chunked", .transferEncoding,
-            post("Transfer-Encoding:\tchunked\r\n", body: chunkedHello), .init(chunked: true, bodyBytes: 5)),
+            "tab before chunked",
+            .transferEncoding,
+            post("Transfer-Encoding:\tchunked\r\n", body: chunkedHello),
+            .init(chunked: true, bodyBytes: 5)
+        ),
         .forwarded(
-            "CHUNKED upper case", .transferEncoding,
-            post("Transfer-Encoding: CHUNKED\r\n", body: chunkedHello), .init(chunked: true, bodyBytes: 5)),
+            "CHUNKED upper case",
+            .transferEncoding,
+            post("Transfer-Encoding: CHUNKED\r\n", body: chunkedHello),
+            .init(chunked: true, bodyBytes: 5)
+        ),
         .refused(
-            "obs-folded Transfer-Encoding", .transferEncoding,
-            post("X: a\r\n Transfer-Encoding: chunked\r\n", body: smuggled), 400),
+            "obs-folded Transfer-Encoding",
+            .transferEncoding,
+            post("X: a\r\n Transfer-Encoding: chunked\r\n", body: smuggled),
+            400
+        ),
     ]
 
     // MARK: Chunked body
@@ -256,9 +318,13 @@ enum SmugglingCorpus {
     /// Errors after the head: the head may have reached the backend, but no request may complete there.
     static func brokenChunks(_ label: String, _ body: String) -> SmugglingCase {
         SmugglingCase(
-            label: label, kind: .chunkedBody,
+            label: label,
+            kind: .chunkedBody,
             bytes: Array(post("Transfer-Encoding: chunked\r\n", body: body).utf8),
-            allowed: [[400], []], mayReachBackend: true, upstream: .init(completed: 0))
+            allowed: [[400], []],
+            mayReachBackend: true,
+            upstream: .init(completed: 0)
+        )
     }
 
     static let chunkedBody: [SmugglingCase] = [
@@ -285,23 +351,35 @@ enum SmugglingCorpus {
         .refused("Content-Length: +5", .contentLength, post("Content-Length: +5\r\n", body: "hello" + smuggled), 400),
         .refused("Content-Length: 0x5", .contentLength, post("Content-Length: 0x5\r\n", body: "hello" + smuggled), 400),
         .refused(
-            "Content-Length: 5, 6", .contentLength, post("Content-Length: 5, 6\r\n", body: "hello!" + smuggled),
-            400),
+            "Content-Length: 5, 6",
+            .contentLength,
+            post("Content-Length: 5, 6\r\n", body: "hello!" + smuggled),
+            400
+        ),
         .refused(
-            "two different Content-Length lines", .contentLength,
-            post("Content-Length: 5\r\nContent-Length: 6\r\n", body: "hello!" + smuggled), 400),
+            "two different Content-Length lines",
+            .contentLength,
+            post("Content-Length: 5\r\nContent-Length: 6\r\n", body: "hello!" + smuggled),
+            400
+        ),
         // RFC 9110 §8.6 allows merging identical values, but NIO's llhttp refuses the duplicate and Tandem never
         // accepts what its reference parser refuses.
         .refused(
-            "identical duplicate Content-Length", .contentLength,
-            post("Content-Length: 5\r\nContent-Length: 5\r\n", body: "hello" + smuggled), 400),
+            "identical duplicate Content-Length",
+            .contentLength,
+            post("Content-Length: 5\r\nContent-Length: 5\r\n", body: "hello" + smuggled),
+            400
+        ),
     ]
 
     // MARK: Pipelining
 
     static let pipelining: [SmugglingCase] = [
         .forwarded(
-            "two GETs in one write", .pipelining,
-            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n", requests: 2)
+            "two GETs in one write",
+            .pipelining,
+            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
+            requests: 2
+        )
     ]
 }

@@ -135,7 +135,9 @@ struct SmugglingCorpusTests {
         while ContinuousClock.now < deadline, responses.count < 16 {
             guard
                 let response = try? await client.readResponse(
-                    timeout: deadline - .now, toHead: firstIsHead && responses.isEmpty)
+                    timeout: deadline - .now,
+                    toHead: firstIsHead && responses.isEmpty
+                )
             else { break }
             responses.append(response)
         }
