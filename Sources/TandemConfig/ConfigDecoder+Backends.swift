@@ -190,13 +190,14 @@ extension ConfigDecoder {
     }
 
     func decodeBackendTimeouts(_ node: Node, _ path: ConfigPath) -> BackendTimeouts? {
-        guard let fields = open(node, at: path, keys: ["connect", "response"]) else {
+        guard let fields = open(node, at: path, keys: ["connect", "response", "server"]) else {
             return nil
         }
         let defaults = BackendTimeouts()
         return BackendTimeouts(
             connect: optional(fields, "connect", default: defaults.connect, positiveDuration),
-            response: optional(fields, "response", default: defaults.response, positiveDuration)
+            response: optional(fields, "response", default: defaults.response, positiveDuration),
+            server: optional(fields, "server", default: defaults.server, positiveDuration)
         )
     }
 

@@ -14,6 +14,9 @@ extension ConfigDecoder {
         let tls = optional(fields, "tls", decodeTLS)
         let timeouts = optional(fields, "timeouts", default: FrontendTimeouts(), decodeFrontendTimeouts)
         let limits = optional(fields, "limits", default: FrontendLimits(), decodeFrontendLimits)
+        if mode == .tcp, let backend {
+            layer4BackendReferences.append((backend, path.key("backend"), fields["backend"]?.mark?.line))
+        }
         if mode == .tcp, let routesNode = fields["routes"] {
             report(path.key("routes"), at: routesNode, "not allowed when mode is tcp (routes are layer-7 rules)")
             routes = []
@@ -107,14 +110,15 @@ extension ConfigDecoder {
     }
 
     func decodeFrontendTimeouts(_ node: Node, _ path: ConfigPath) -> FrontendTimeouts? {
-        guard let fields = open(node, at: path, keys: ["header", "keepalive", "client"]) else {
+        guard let fields = open(node, at: path, keys: ["header", "keepalive", "client", "tunnel"]) else {
             return nil
         }
         let defaults = FrontendTimeouts()
         return FrontendTimeouts(
             header: optional(fields, "header", default: defaults.header, positiveDuration),
             keepalive: optional(fields, "keepalive", default: defaults.keepalive, positiveDuration),
-            client: optional(fields, "client", default: defaults.client, positiveDuration)
+            client: optional(fields, "client", default: defaults.client, positiveDuration),
+            tunnel: optional(fields, "tunnel", default: defaults.tunnel, positiveDuration)
         )
     }
 

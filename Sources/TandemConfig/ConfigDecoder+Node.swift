@@ -15,6 +15,7 @@ extension ConfigDecoder {
         if fields["backends"] != nil {
             checkBackendReferences()
         }
+        if let backends { checkLayer4Backends(backends) }
         guard errors.isEmpty, let node, let frontends, let backends else {
             return nil
         }
@@ -33,6 +34,28 @@ extension ConfigDecoder {
             return nil
         }
         return NodeSettings(name: name, adminSocketPath: admin, threads: threads, drainTimeout: drainTimeout)
+    }
+
+    /// Reports a `mode: tcp` frontend whose backend uses what only layer 7 can do: a byte tunnel has no URI to hash
+    /// and no cookie to pin.
+    private func checkLayer4Backends(_ backends: [BackendSettings]) {
+        for reference in layer4BackendReferences {
+            guard let backend = backends.first(where: { $0.name == reference.name }) else { continue }
+            if backend.balance == .uriHash {
+                report(
+                    reference.path,
+                    line: reference.line,
+                    "backend \"\(backend.name)\" balances by uri_hash, which needs layer 7: not allowed when mode is tcp"
+                )
+            }
+            if backend.persistence != nil {
+                report(
+                    reference.path,
+                    line: reference.line,
+                    "backend \"\(backend.name)\" uses cookie persistence, which needs layer 7: not allowed when mode is tcp"
+                )
+            }
+        }
     }
 
     /// Reports every frontend or route naming a backend that is not defined.

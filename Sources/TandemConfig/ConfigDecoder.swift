@@ -14,6 +14,8 @@ final class ConfigDecoder {
     var definedBackends: [String] = []
     /// Backend names used by frontends and routes, checked once every backend is known.
     var backendReferences: [(name: String, path: ConfigPath, line: Int?)] = []
+    /// The backends of `mode: tcp` frontends, checked against layer-7-only settings once every backend is known.
+    var layer4BackendReferences: [(name: String, path: ConfigPath, line: Int?)] = []
 
     init(file: String) {
         self.file = file

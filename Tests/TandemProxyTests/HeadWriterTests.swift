@@ -106,6 +106,34 @@ struct HeadWriterTests {
         #expect(written == "GET / HTTP/1.1\r\nCookie: a=1\r\nHost: example.com\r\n" + Self.forwarded)
     }
 
+    /// A WebSocket handshake crosses with its Upgrade line and `Connection: upgrade`; an h2c upgrade does not.
+    @Test func upgradesCrossExceptH2C() throws {
+        let raw =
+            "GET /chat HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        let head = try Self.parse(raw)
+        #expect(head.upgradeRequested)
+        var out = ByteBuffer()
+        HeadWriter.writeUpstreamRequest(
+            head,
+            cookies: nil,
+            forwarding: .init(clientIP: "127.0.0.1", scheme: "http"),
+            upgrade: true,
+            into: &out
+        )
+        #expect(
+            String(buffer: out)
+                == "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: upgrade\r\n" + Self.forwarded
+        )
+        let h2c = try Self.parse("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+        #expect(!h2c.upgradeRequested)
+        #expect(
+            try Self.upstream("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+                == "GET / HTTP/1.1\r\nHost: example.com\r\n" + Self.forwarded
+        )
+    }
+
     static func response(_ raw: String, requestWasHEAD: Bool = false) throws -> ResponseHead {
         let buffer = ByteBuffer(string: raw)
         guard case .complete(let length) = ResponseHeadParser.scan(buffer, from: 0, maxBytes: 65536) else {

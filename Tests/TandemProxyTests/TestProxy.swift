@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOPosix
 import TandemConfig
 import TandemProxy
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A `ProxyServer` running in the test process on 127.0.0.1, configured from YAML like a real node.
 final class TestProxy: Sendable {
@@ -22,13 +23,20 @@ final class TestProxy: Sendable {
     static func start(
         backends: [BackendSpec],
         frontend: [String] = [],
+        mode: String = "http",
         drainTimeout: String = "2s",
         seed: UInt64? = nil
     ) async throws -> TestProxy {
         // The free port may be taken by a parallel test before the proxy binds it: try a few.
         for attempt in 1...3 {
             let port = try await freeLoopbackPort()
-            let yaml = configuration(port: port, backends: backends, frontend: frontend, drainTimeout: drainTimeout)
+            let yaml = configuration(
+                port: port,
+                backends: backends,
+                frontend: frontend,
+                mode: mode,
+                drainTimeout: drainTimeout
+            )
             let configuration = try ConfigLoader.parse(yaml: yaml, file: "test.yaml")
             let logger = Logger(label: "tandem.test") { _ in SwiftLogNoOpLogHandler() }
             let server = try ProxyServer(
@@ -49,7 +57,13 @@ final class TestProxy: Sendable {
         throw TimedOut(limit: .zero)
     }
 
-    static func configuration(port: Int, backends: [BackendSpec], frontend: [String], drainTimeout: String) -> String {
+    static func configuration(
+        port: Int,
+        backends: [BackendSpec],
+        frontend: [String],
+        mode: String = "http",
+        drainTimeout: String
+    ) -> String {
         var lines = [
             "node:",
             "  name: test",
@@ -57,7 +71,7 @@ final class TestProxy: Sendable {
             "frontends:",
             "  - name: web",
             "    bind: 127.0.0.1:\(port)",
-            "    mode: http",
+            "    mode: \(mode)",
             "    backend: \(backends[0].name)",
         ]
         lines += frontend.map { "    " + $0 }

@@ -44,6 +44,8 @@ public final class BackendRuntime: Sendable {
     let algorithm: BalancingAlgorithm
     let connectTimeout: TimeAmount
     let responseTimeout: TimeAmount
+    /// A layer-4 tunnel's idle limit on the server's side (`timeouts.server`).
+    let serverIdleTimeout: TimeAmount
     let retries: Int
     let cookieName: String?
     let maxIdlePerServer: Int
@@ -73,6 +75,7 @@ public final class BackendRuntime: Sendable {
         }
         self.connectTimeout = TimeAmount(settings.timeouts.connect)
         self.responseTimeout = TimeAmount(settings.timeouts.response)
+        self.serverIdleTimeout = TimeAmount(settings.timeouts.server)
         self.retries = settings.retries
         self.cookieName = settings.persistence?.cookie
         self.maxIdlePerServer = settings.pool.maxIdle

@@ -263,11 +263,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         if let cookieName = backend.cookieName {
             (pinned, cookies) = persistenceCookie(named: cookieName, in: head, backend: backend)
         }
+        let upgrade = head.upgradeRequested
         var upstreamHead = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 128)
         HeadWriter.writeUpstreamRequest(
             head,
             cookies: cookies,
             forwarding: HeadWriter.Forwarding(clientIP: clientIP, scheme: frontend.tls == nil ? "http" : "https"),
+            upgrade: upgrade,
             into: &upstreamHead
         )
         let hasBody: Bool
@@ -286,6 +288,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             isIdempotent: head.isIdempotent,
             hasBody: hasBody,
             clientKeepAlive: head.keepAlive && !closeWhenIdle && !frontend.clientConnections.closesKeepAlive,
+            upgradeRequested: upgrade,
             now: currentTime
         )
         let exchange = Exchange(
@@ -724,9 +727,59 @@ extension ClientConnectionHandler: UpstreamDelegate {
             )
             write(bytes, flush: false)
             armTimer()
+        case .switchToTunnel(let server):
+            switchToTunnel(exchange, head: head, server: server, context: context)
         case .refuse(let failure):
             handle(failure, exchange, reason: "unrequested 101 Switching Protocols")
         }
+    }
+
+    /// The server switched protocols as asked: the 101 goes to the client, then both connections become a tunnel
+    /// (with the bytes either side already sent) and this handler leaves the pipeline. The tunnel holds the server's
+    /// slot until it ends, and counts as an open connection for drain and planned failover.
+    private func switchToTunnel(
+        _ exchange: Exchange,
+        head: ResponseHead,
+        server: Int,
+        context: ChannelHandlerContext
+    ) {
+        guard let upstream = exchange.upstream, let serverChannel = upstream.context?.channel else { return }
+        var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 16)
+        HeadWriter.writeClientResponse(
+            head,
+            clientMinorVersion: 1,
+            setCookie: nil,
+            connection: .none,
+            dropTransferEncoding: false,
+            keepsUpgrade: true,
+            into: &bytes
+        )
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        exchange.upstream = nil
+        let fromServer = upstream.handOver()
+        let fromClient = inbound.map { [$0] } ?? []
+        inbound = nil
+        phase = .closing
+        timer?.cancel()
+        timer = nil
+        let backend = exchange.backend
+        do {
+            try TunnelHandler.join(
+                client: context.channel,
+                server: serverChannel,
+                idleTimeout: frontend.tunnelTimeout,
+                initialToServer: fromClient,
+                initialToClient: fromServer
+            ) {
+                backend.release(server, outcome: .succeeded)
+            }
+        } catch {
+            backend.release(server, outcome: .abandoned)
+            serverChannel.close(promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 
     func upstreamReceivedBody(_ bytes: ByteBuffer) {

@@ -68,6 +68,9 @@ struct ExchangeStateMachine {
         case forwardFinal
         /// A 101 nobody asked for: drop the connection and answer 502.
         case refuse(FailureAction)
+        /// The server switched protocols as the client asked: both connections become a byte tunnel, which holds
+        /// `server`'s slot until it ends.
+        case switchToTunnel(server: Int)
     }
 
     /// What the end of the response means.
@@ -91,6 +94,8 @@ struct ExchangeStateMachine {
 
     let limits: Limits
     let isIdempotent: Bool
+    /// The client asked to switch protocols (WebSocket): a 101 is then the way forward, not an error.
+    let upgradeRequested: Bool
     /// Whether the client connection may stay open after this exchange; goes false on the way, never back.
     private(set) var clientKeepAlive: Bool
     private(set) var state: State = .choosingServer
@@ -108,9 +113,17 @@ struct ExchangeStateMachine {
     /// While the request body is open: when the client must have sent more.
     private var clientDeadline: NIODeadline?
 
-    init(limits: Limits, isIdempotent: Bool, hasBody: Bool, clientKeepAlive: Bool, now: NIODeadline) {
+    init(
+        limits: Limits,
+        isIdempotent: Bool,
+        hasBody: Bool,
+        clientKeepAlive: Bool,
+        upgradeRequested: Bool = false,
+        now: NIODeadline
+    ) {
         self.limits = limits
         self.isIdempotent = isIdempotent
+        self.upgradeRequested = upgradeRequested
         self.clientKeepAlive = clientKeepAlive
         self.requestEnded = !hasBody
         if hasBody { clientDeadline = now + limits.clientTimeout }
@@ -244,6 +257,13 @@ struct ExchangeStateMachine {
 
     mutating func responseHeadReceived(status: Int, keepAlive: Bool, now: NIODeadline) -> ResponseHeadAction {
         guard case .forwarding(let server, _) = state else { preconditionFailure("response head in \(state)") }
+        if status == 101, upgradeRequested {
+            upstreamReusable = false
+            clientKeepAlive = false
+            responseStarted = true
+            state = .finished
+            return .switchToTunnel(server: server)
+        }
         if status == 101 {
             upstreamReusable = false
             return .refuse(failed(server: server, nothingSent: false, timedOut: false, retry: false))

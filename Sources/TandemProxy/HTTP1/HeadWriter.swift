@@ -35,6 +35,7 @@ enum HeadWriter {
         _ head: RequestHead,
         cookies: CookieRewrite?,
         forwarding: Forwarding,
+        upgrade: Bool = false,
         into buffer: inout ByteBuffer
     ) {
         let bytes = head.bytes
@@ -65,6 +66,10 @@ enum HeadWriter {
                     buffer.writeStaticString("\r\n")
                     continue
                 }
+            case .upgrade where upgrade:
+                // A protocol switch crosses the proxy: its Upgrade line goes on, with `Connection: upgrade` below.
+                writeLine(field, of: bytes, into: &buffer)
+                continue
             case .cookie:
                 if let cookies {
                     defer { cookieLine += 1 }
@@ -96,6 +101,7 @@ enum HeadWriter {
         case .contentLength, .none, .untilClose:
             if head.knownMethod.usuallyHasBody { buffer.writeStaticString("Content-Length: 0\r\n") }
         }
+        if upgrade { buffer.writeStaticString("Connection: upgrade\r\n") }
         if let clientIP = forwarding.clientIP {
             buffer.writeStaticString("X-Forwarded-For: ")
             for range in forwardedFor {
@@ -135,6 +141,7 @@ enum HeadWriter {
         setCookie: String?,
         connection: ConnectionField,
         dropTransferEncoding: Bool,
+        keepsUpgrade: Bool = false,
         into buffer: inout ByteBuffer
     ) {
         let bytes = head.bytes
@@ -146,6 +153,9 @@ enum HeadWriter {
         let namedByConnection = head.connectionOptions.filter { !isCloseOrKeepAlive($0, of: bytes) }
         for field in head.fields {
             switch field.kind {
+            case .connection where keepsUpgrade, .upgrade where keepsUpgrade:
+                // The 101 that switches protocols tells the client what it switched to.
+                writeLine(field, of: bytes, into: &buffer)
             case .connection, .keepAlive, .proxyConnection, .te, .trailer, .upgrade, .proxyAuthenticate,
                 .proxyAuthorization:
                 continue
@@ -235,6 +245,16 @@ extension RequestHead.KnownMethod {
 }
 
 extension RequestHead {
+    /// Whether the client asks to switch protocols (`Connection: upgrade` with `Upgrade:`), to anything but h2c:
+    /// Tandem speaks HTTP/1.1 to servers, so an h2c request is served as plain HTTP/1.1 instead.
+    var upgradeRequested: Bool {
+        guard let upgrade = fields.first(where: { $0.kind == .upgrade }) else { return false }
+        return bytes.withUnsafeReadableBytes { raw in
+            connectionOptions.contains { HTTPSyntax.equalsIgnoringCase(raw[$0], "upgrade") }
+                && !HTTPSyntax.equalsIgnoringCase(raw[upgrade.value], "h2c")
+        }
+    }
+
     /// The target the server gets, as text (for routing and `uri_hash`, not per field).
     var originTarget: String {
         guard let absolute = absoluteForm else { return string(target) }

@@ -5,6 +5,8 @@ import TandemTLS
 /// A frontend as the data plane uses it: where it listens, how it routes, its limits and timeouts.
 public final class FrontendRuntime: Sendable {
     public let name: String
+    /// Layer 7 (`http`) or layer 4 (`tcp`).
+    public let mode: FrontendSettings.Mode
     public let bindAddress: SocketAddress
     let routes: RouteTable
     let backends: [BackendRuntime]
@@ -17,8 +19,10 @@ public final class FrontendRuntime: Sendable {
     let maxConnections: Int
     let headerTimeout: TimeAmount
     let keepAliveTimeout: TimeAmount
-    /// How long a request body may send nothing.
+    /// How long a request body may send nothing; in `tcp` mode, how long a tunnel may be silent.
     let clientTimeout: TimeAmount
+    /// How long an upgraded (WebSocket) connection may be silent.
+    let tunnelTimeout: TimeAmount
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
 
@@ -29,6 +33,7 @@ public final class FrontendRuntime: Sendable {
             backends.firstIndex { $0.name == name }!
         }
         self.name = settings.name
+        self.mode = settings.mode
         self.bindAddress = try SocketAddress(ipAddress: settings.bind.host, port: settings.bind.port)
         self.routes = RouteTable(
             routes: settings.routes.map {
@@ -52,5 +57,6 @@ public final class FrontendRuntime: Sendable {
         self.headerTimeout = TimeAmount(settings.timeouts.header)
         self.keepAliveTimeout = TimeAmount(settings.timeouts.keepalive)
         self.clientTimeout = TimeAmount(settings.timeouts.client)
+        self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
     }
 }

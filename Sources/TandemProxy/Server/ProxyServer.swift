@@ -8,7 +8,7 @@ import TandemConfig
 import TandemNIOSupport
 import TandemTLS
 
-/// The data plane of one node as a service: it binds every `mode: http` frontend, serves until
+/// The data plane of one node as a service: it binds every frontend (`http` and `tcp`), serves until
 /// graceful shutdown, then stops accepting, lets in-flight requests finish up to the drain deadline,
 /// and closes what is left.
 public final class ProxyServer: Service, Sendable {
@@ -38,7 +38,7 @@ public final class ProxyServer: Service, Sendable {
             )
         }
         self.backends = backends
-        self.frontends = try configuration.frontends.filter { $0.mode == .http }.map {
+        self.frontends = try configuration.frontends.map {
             try FrontendRuntime(settings: $0, backends: backends)
         }
         self.group = group
@@ -137,9 +137,16 @@ public final class ProxyServer: Service, Sendable {
                     if let tls = frontend.tls {
                         try addTLSServerHandler(to: pipeline, context: tls)
                     }
-                    try pipeline.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
+                    switch frontend.mode {
+                    case .http: try pipeline.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
+                    case .tcp: try pipeline.addHandler(TCPFrontendHandler(frontend: frontend, logger: logger))
+                    }
                 }
             }
+        if frontend.mode == .tcp {
+            // A client's end of input is passed on to the server as a half-close, not taken as the end.
+            bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
+        }
         if case .v4 = frontend.bindAddress {
             bootstrap = bootstrap.serverChannelOption(.ipOption(.init(rawValue: ipFreebind)), value: 1)
         }

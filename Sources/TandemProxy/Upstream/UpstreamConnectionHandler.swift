@@ -110,6 +110,16 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         context.close(promise: nil)
     }
 
+    /// Leaves the pipeline after a protocol switch, returning the bytes the server sent after its 101.
+    func handOver() -> ByteBuffer? {
+        let rest = inbound
+        inbound = nil
+        delegate = nil
+        reading = .idle
+        if let context { context.pipeline.syncOperations.removeHandler(self, promise: nil) }
+        return rest
+    }
+
     /// Ends the exchange from the client's side (done, or abandoned).
     func detach() {
         delegate = nil
@@ -216,6 +226,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private func headReceived(_ head: ResponseHead) {
         guard let delegate else { return }
+        if head.status == 101 {
+            // The connection no longer speaks HTTP: the delegate takes it over (`handOver`) or drops it.
+            reading = .idle
+            delegate.upstreamReceivedHead(head)
+            return
+        }
         if head.isInformational && head.status != 101 {
             reading = .head(scanned: 0)
             delegate.upstreamReceivedHead(head)

@@ -1,0 +1,195 @@
+import NIOCore
+
+/// One side of a byte tunnel between two channels on the same event loop: a layer-4 (`mode: tcp`) connection, or an
+/// HTTP connection after `101 Switching Protocols`.
+///
+/// What one side reads is written to the other as it arrived, flushed at the end of each read burst. A side stops
+/// reading while its partner cannot take more, and resumes when the partner drains (no buffering beyond the
+/// channels' watermarks). A half-close passes through: end of input on one side shuts the other side's output, so
+/// request/response protocols that close their write side work; when both inputs have ended, or either side closes
+/// or fails (a reset included), both close. The tunnel closes when nothing moved either way for `idleTimeout`: one
+/// timer per tunnel, on the side that owns it, re-armed lazily from the last activity.
+final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Shared by both sides: the idle clock and what to do once, when the tunnel is over.
+    final class Shared {
+        let idleTimeout: TimeAmount
+        var lastActivity: NIODeadline
+        private var onEnd: (() -> Void)?
+
+        init(idleTimeout: TimeAmount, now: NIODeadline, onEnd: @escaping () -> Void) {
+            self.idleTimeout = idleTimeout
+            self.lastActivity = now
+            self.onEnd = onEnd
+        }
+
+        func end() {
+            let onEnd = self.onEnd
+            self.onEnd = nil
+            onEnd?()
+        }
+    }
+
+    private let shared: Shared
+    /// Only the side that owns the idle timer arms it.
+    private let ownsTimer: Bool
+    private var partner: TunnelHandler?
+    private var context: ChannelHandlerContext?
+    private var pendingRead = false
+    private var inputEnded = false
+    private var timer: Scheduled<Void>?
+
+    private init(shared: Shared, ownsTimer: Bool) {
+        self.shared = shared
+        self.ownsTimer = ownsTimer
+    }
+
+    /// Joins `client` and `server` (both active, on one event loop) into a tunnel; `initialToServer` and
+    /// `initialToClient` are bytes already read from one side for the other (a request sent before the connect
+    /// completed, bytes after an upgrade's head). `onEnd` runs once when the tunnel is over.
+    static func join(
+        client: any Channel,
+        server: any Channel,
+        idleTimeout: TimeAmount,
+        initialToServer: [ByteBuffer] = [],
+        initialToClient: ByteBuffer? = nil,
+        onEnd: @escaping () -> Void
+    ) throws {
+        client.eventLoop.preconditionInEventLoop()
+        precondition(client.eventLoop === server.eventLoop, "a tunnel's two channels share an event loop")
+        let shared = Shared(idleTimeout: idleTimeout, now: client.eventLoop.now, onEnd: onEnd)
+        let clientSide = TunnelHandler(shared: shared, ownsTimer: true)
+        let serverSide = TunnelHandler(shared: shared, ownsTimer: false)
+        clientSide.partner = serverSide
+        serverSide.partner = clientSide
+        try client.pipeline.syncOperations.addHandler(clientSide)
+        try server.pipeline.syncOperations.addHandler(serverSide)
+        for bytes in initialToServer where bytes.readableBytes > 0 { serverSide.write(bytes) }
+        serverSide.flush()
+        if let initialToClient, initialToClient.readableBytes > 0 {
+            clientSide.write(initialToClient)
+            clientSide.flush()
+        }
+        // Half-closure must be allowed for an end of input to arrive as an event rather than a close.
+        try? client.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+        try? server.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+        clientSide.context?.read()
+        serverSide.context?.read()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if ownsTimer { armTimer(at: shared.lastActivity + shared.idleTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        self.context = nil
+    }
+
+    // MARK: Bytes
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        shared.lastActivity = context.eventLoop.now
+        partner?.write(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        partner?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    private func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    private func flush() {
+        context?.flush()
+    }
+
+    private var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func read(context: ChannelHandlerContext) {
+        if let partner, !partner.isWritable {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { partner?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReading() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    // MARK: Ends
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputEnded = true
+        if let partner, partner.inputEnded {
+            closeBoth()
+        } else {
+            partner?.shutdownOutput()
+        }
+    }
+
+    private func shutdownOutput() {
+        guard let context else { return }
+        context.close(mode: .output, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closeBoth()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closeBoth()
+    }
+
+    private func closeBoth() {
+        let partner = self.partner
+        self.partner = nil
+        partner?.partner = nil
+        context?.close(promise: nil)
+        partner?.context?.close(promise: nil)
+        timer?.cancel()
+        timer = nil
+        partner?.timer?.cancel()
+        shared.end()
+    }
+
+    // MARK: Idle timer
+
+    private func armTimer(at deadline: NIODeadline) {
+        guard let context else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.checkIdle()
+        }
+    }
+
+    private func checkIdle() {
+        timer = nil
+        guard let context, partner != nil else { return }
+        let due = shared.lastActivity + shared.idleTimeout
+        if due <= context.eventLoop.now {
+            closeBoth()
+        } else {
+            armTimer(at: due)
+        }
+    }
+}
