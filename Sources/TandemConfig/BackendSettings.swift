@@ -17,6 +17,8 @@ public struct BackendSettings: Sendable, Equatable {
     public var retries: Int
     public var timeouts: BackendTimeouts
     public var pool: PoolSettings
+    /// The PROXY protocol header put in front of each connection to a server, or nil for none.
+    public var sendProxy: ProxyProtocolVersion?
     /// Never empty; names unique within the backend.
     public var servers: [ServerSettings]
 
@@ -32,6 +34,7 @@ public struct BackendSettings: Sendable, Equatable {
         retries: Int = 2,
         timeouts: BackendTimeouts = BackendTimeouts(),
         pool: PoolSettings = PoolSettings(),
+        sendProxy: ProxyProtocolVersion? = nil,
         servers: [ServerSettings]
     ) {
         self.name = name
@@ -45,6 +48,12 @@ public struct BackendSettings: Sendable, Equatable {
         self.retries = retries
         self.timeouts = timeouts
         self.pool = pool
+        self.sendProxy = sendProxy
         self.servers = servers
+    }
+
+    /// The PROXY protocol versions (HAProxy's `send-proxy` and `send-proxy-v2`).
+    public enum ProxyProtocolVersion: String, Sendable, Equatable, CaseIterable {
+        case v1, v2
     }
 }

@@ -4,7 +4,7 @@ extension ConfigDecoder {
     func decodeBackend(_ node: Node, _ path: ConfigPath) -> BackendSettings? {
         let keys = [
             "name", "balance", "persistence", "health", "outlier", "max_connections", "max_queue", "queue_timeout",
-            "retries", "timeouts", "pool", "servers",
+            "retries", "timeouts", "pool", "send_proxy", "servers",
         ]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
@@ -30,6 +30,7 @@ extension ConfigDecoder {
         let retries = optional(fields, "retries", default: 2, integer(in: 0...10))
         let timeouts = optional(fields, "timeouts", default: BackendTimeouts(), decodeBackendTimeouts)
         let pool = optional(fields, "pool", default: PoolSettings(), decodePool)
+        let sendProxy = optional(fields, "send_proxy", choice(BackendSettings.ProxyProtocolVersion.self))
         let serverScope = "servers of \(path)"
         let servers = required(
             fields,
@@ -51,6 +52,7 @@ extension ConfigDecoder {
             retries: retries,
             timeouts: timeouts,
             pool: pool,
+            sendProxy: sendProxy,
             servers: servers
         )
     }

@@ -2,7 +2,7 @@ import Yams
 
 extension ConfigDecoder {
     func decodeFrontend(_ node: Node, _ path: ConfigPath) -> FrontendSettings? {
-        let keys = ["name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits"]
+        let keys = ["name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits", "accept_proxy"]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
@@ -14,6 +14,7 @@ extension ConfigDecoder {
         let tls = optional(fields, "tls", decodeTLS)
         let timeouts = optional(fields, "timeouts", default: FrontendTimeouts(), decodeFrontendTimeouts)
         let limits = optional(fields, "limits", default: FrontendLimits(), decodeFrontendLimits)
+        let acceptProxy = optional(fields, "accept_proxy", default: false, bool)
         if mode == .tcp, let backend {
             layer4BackendReferences.append((backend, path.key("backend"), fields["backend"]?.mark?.line))
         }
@@ -50,7 +51,8 @@ extension ConfigDecoder {
             routes: routes,
             tls: tls,
             timeouts: timeouts,
-            limits: limits
+            limits: limits,
+            acceptProxy: acceptProxy
         )
     }
 

@@ -12,6 +12,9 @@ public struct FrontendSettings: Sendable, Equatable {
     public var tls: TLSSettings?
     public var timeouts: FrontendTimeouts
     public var limits: FrontendLimits
+    /// Take the client's address from a PROXY protocol header (v1 or v2) that a balancer in front sends first;
+    /// connections without one are refused.
+    public var acceptProxy: Bool
 
     public init(
         name: String,
@@ -21,7 +24,8 @@ public struct FrontendSettings: Sendable, Equatable {
         routes: [RouteSettings] = [],
         tls: TLSSettings? = nil,
         timeouts: FrontendTimeouts = FrontendTimeouts(),
-        limits: FrontendLimits = FrontendLimits()
+        limits: FrontendLimits = FrontendLimits(),
+        acceptProxy: Bool = false
     ) {
         self.name = name
         self.bind = bind
@@ -31,5 +35,6 @@ public struct FrontendSettings: Sendable, Equatable {
         self.tls = tls
         self.timeouts = timeouts
         self.limits = limits
+        self.acceptProxy = acceptProxy
     }
 }

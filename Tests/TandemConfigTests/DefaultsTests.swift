@@ -112,20 +112,22 @@ import Testing
                 mode: tcp
                 backend: app
                 tls: { certificates: [/tmp/c.pem], min_version: 1.3, handshake_timeout: 2s }
-                timeouts: { header: 1s, keepalive: 2s, client: 3s }
+                timeouts: { header: 1s, keepalive: 2s, client: 3s, tunnel: 4s }
+                accept_proxy: true
                 limits: { max_header_bytes: 1024, max_uri_bytes: 512, max_header_fields: 20, max_header_name_bytes: 64,
                           max_connection_tokens: 4, max_connections: 7 }
             backends:
               - name: app
-                balance: uri_hash
+                balance: source_hash
                 health: { http: /up, expect: 204, host: app.internal, interval: 2s, timeout: 1s, rise: 1, fall: 9 }
                 outlier: { enabled: false }
                 max_connections: 5
                 max_queue: 0
                 queue_timeout: 250ms
                 retries: 0
-                timeouts: { connect: 1s, response: 5s }
+                timeouts: { connect: 1s, response: 5s, server: 6s }
                 pool: { max_idle: 0, idle_timeout: 90s }
+                send_proxy: v2
                 servers:
                   - { name: s1, address: 198.18.0.21:80, weight: 256, disabled: false }
             """
@@ -141,7 +143,16 @@ import Testing
             frontend.tls
                 == TLSSettings(certificates: ["/tmp/c.pem"], minimumVersion: .tls13, handshakeTimeout: .seconds(2))
         )
-        #expect(frontend.timeouts == FrontendTimeouts(header: .seconds(1), keepalive: .seconds(2), client: .seconds(3)))
+        #expect(
+            frontend.timeouts
+                == FrontendTimeouts(
+                    header: .seconds(1),
+                    keepalive: .seconds(2),
+                    client: .seconds(3),
+                    tunnel: .seconds(4)
+                )
+        )
+        #expect(frontend.acceptProxy)
         #expect(
             frontend.limits
                 == FrontendLimits(
@@ -154,7 +165,8 @@ import Testing
                 )
         )
         let backend = try #require(config.backends.first)
-        #expect(backend.balance == .uriHash)
+        #expect(backend.balance == .sourceHash)
+        #expect(backend.sendProxy == .v2)
         #expect(
             backend.health
                 == HealthCheckSettings(
@@ -170,7 +182,7 @@ import Testing
         #expect(backend.maxQueue == 0)
         #expect(backend.queueTimeout == .milliseconds(250))
         #expect(backend.retries == 0)
-        #expect(backend.timeouts == BackendTimeouts(connect: .seconds(1), response: .seconds(5)))
+        #expect(backend.timeouts == BackendTimeouts(connect: .seconds(1), response: .seconds(5), server: .seconds(6)))
         #expect(backend.pool == PoolSettings(maxIdle: 0, idleTimeout: .seconds(90)))
         #expect(backend.servers.first?.weight == 256)
     }

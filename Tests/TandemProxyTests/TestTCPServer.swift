@@ -12,23 +12,31 @@ final class TestTCPServer: Sendable {
         /// Reads until the client half-closes, then answers `received N` and closes (a request/response protocol
         /// that ends its request by closing its write side).
         case answerAtEndOfInput
+        /// Keeps the first bytes of each connection (`firstBytes`) and answers them with a small HTTP response that
+        /// closes: a backend that shows what a proxy sent in front of the request.
+        case recordAndAnswerHTTP
     }
 
     private let channel: any Channel
     private let accepted = Counter()
+    /// With `recordAndAnswerHTTP`: the first read of each connection, as text.
+    let firstBytes = EventLog<String>()
 
     var port: Int { channel.localAddress?.port ?? 0 }
     var acceptedConnections: Int { accepted.count }
 
     init(_ behaviour: Behaviour) async throws {
         let accepted = self.accepted
+        let firstBytes = self.firstBytes
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 accepted.increment()
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Handler(behaviour: behaviour, firstBytes: firstBytes)
+                    )
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -44,10 +52,12 @@ final class TestTCPServer: Sendable {
         typealias OutboundOut = ByteBuffer
 
         let behaviour: Behaviour
+        let firstBytes: EventLog<String>
         var received = 0
 
-        init(behaviour: Behaviour) {
+        init(behaviour: Behaviour, firstBytes: EventLog<String>) {
             self.behaviour = behaviour
+            self.firstBytes = firstBytes
         }
 
         func channelActive(context: ChannelHandlerContext) {
@@ -62,6 +72,12 @@ final class TestTCPServer: Sendable {
             switch behaviour {
             case .echo, .banner: context.write(wrapOutboundOut(bytes), promise: nil)
             case .answerAtEndOfInput: received += bytes.readableBytes
+            case .recordAndAnswerHTTP:
+                guard received == 0 else { return }
+                received += bytes.readableBytes
+                firstBytes.append(String(buffer: bytes))
+                let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
             }
         }
 

@@ -46,6 +46,9 @@ public final class BackendRuntime: Sendable {
     let responseTimeout: TimeAmount
     /// A layer-4 tunnel's idle limit on the server's side (`timeouts.server`).
     let serverIdleTimeout: TimeAmount
+    /// The PROXY header each new server connection starts with; its connections are then never pooled, since a
+    /// header names one client.
+    let sendProxy: ProxyProtocol.Version?
     let retries: Int
     let cookieName: String?
     let maxIdlePerServer: Int
@@ -76,6 +79,7 @@ public final class BackendRuntime: Sendable {
         self.connectTimeout = TimeAmount(settings.timeouts.connect)
         self.responseTimeout = TimeAmount(settings.timeouts.response)
         self.serverIdleTimeout = TimeAmount(settings.timeouts.server)
+        self.sendProxy = settings.sendProxy.map { ProxyProtocol.Version(rawValue: $0.rawValue)! }
         self.retries = settings.retries
         self.cookieName = settings.persistence?.cookie
         self.maxIdlePerServer = settings.pool.maxIdle

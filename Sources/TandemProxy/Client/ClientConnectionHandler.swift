@@ -92,6 +92,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var clientIP: String?
+    /// The client and the address it reached, for a PROXY header towards servers (from the balancer's header when
+    /// the frontend accepts one).
+    private var clientAddress: SocketAddress?
+    private var frontendAddress: SocketAddress?
     /// Keep-alive wind-down or drain asked this connection to close once idle.
     private var closeWhenIdle = false
 
@@ -108,7 +112,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        clientIP = context.channel.remoteAddress?.ipAddress
+        clientAddress = context.channel.remoteAddress
+        frontendAddress = context.channel.localAddress
+        clientIP = clientAddress?.ipAddress
         phase = .idle(deadline: currentTime + frontend.keepAliveTimeout)
         armTimer()
     }
@@ -150,6 +156,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let proxied = event as? ProxyProtocolReceiver.ProxiedClient {
+            if let source = proxied.source {
+                clientAddress = source
+                clientIP = source.ipAddress
+            }
+            if let destination = proxied.destination { frontendAddress = destination }
+            return
+        }
         guard event is CloseWhenIdle || event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -425,7 +439,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func obtainConnection(_ exchange: Exchange, server: Int) {
         guard let context else { return }
         let backend = exchange.backend
-        if let pooled = backend.pool(for: context.eventLoop)?.take(server: server) {
+        if backend.sendProxy == nil, let pooled = backend.pool(for: context.eventLoop)?.take(server: server) {
             attach(pooled, to: exchange)
             return
         }
@@ -459,6 +473,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 // The client went away while we connected.
                 upstream.close()
                 return
+            }
+            if let version = exchange.backend.sendProxy, let source = clientAddress, let destination = frontendAddress {
+                upstream.write(ProxyProtocol.header(version, source: source, destination: destination))
             }
             attach(upstream, to: exchange)
         case .failure(let error):
@@ -798,7 +815,9 @@ extension ClientConnectionHandler: UpstreamDelegate {
         exchange.upstream = nil
         upstream?.detach()
         exchange.backend.release(server, outcome: failed ? .failed(reason: "5xx status") : .succeeded)
-        if reuse, reusable, let upstream, upstream.isActive, let pool = exchange.backend.pool(for: context.eventLoop) {
+        if reuse, reusable, exchange.backend.sendProxy == nil, let upstream, upstream.isActive,
+            let pool = exchange.backend.pool(for: context.eventLoop)
+        {
             pool.put(upstream, server: server)
         } else {
             upstream?.close()

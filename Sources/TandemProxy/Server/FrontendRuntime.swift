@@ -23,6 +23,8 @@ public final class FrontendRuntime: Sendable {
     let clientTimeout: TimeAmount
     /// How long an upgraded (WebSocket) connection may be silent.
     let tunnelTimeout: TimeAmount
+    /// Connections start with a PROXY header from a balancer in front, which names the client.
+    let acceptProxy: Bool
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
 
@@ -58,5 +60,6 @@ public final class FrontendRuntime: Sendable {
         self.keepAliveTimeout = TimeAmount(settings.timeouts.keepalive)
         self.clientTimeout = TimeAmount(settings.timeouts.client)
         self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
+        self.acceptProxy = settings.acceptProxy
     }
 }

@@ -134,6 +134,10 @@ public final class ProxyServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     frontend.clientConnections.register(channel)
                     let pipeline = channel.pipeline.syncOperations
+                    if frontend.acceptProxy {
+                        // Before TLS: the balancer in front writes the header in the clear.
+                        try pipeline.addHandler(ProxyProtocolReceiver(timeout: frontend.headerTimeout))
+                    }
                     if let tls = frontend.tls {
                         try addTLSServerHandler(to: pipeline, context: tls)
                     }

@@ -30,18 +30,25 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var earlyBytes = 0
     private var attempts = 0
     private var avoiding: Set<Int> = []
-    private var clientAddress = ""
+    private var clientIP = ""
+    private var clientAddress: SocketAddress?
+    private var frontendAddress: SocketAddress?
+    /// With `accept_proxy`, nothing is chosen before the balancer's header named the client.
+    private var awaitingProxyHeader: Bool
 
     init(frontend: FrontendRuntime, logger: Logger) {
         self.frontend = frontend
         self.backend = frontend.backends[frontend.routes.defaultBackend]
         self.logger = logger
+        self.awaitingProxyHeader = frontend.acceptProxy
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? ""
-        if context.channel.isActive { choose() }
+        clientAddress = context.channel.remoteAddress
+        frontendAddress = context.channel.localAddress
+        clientIP = clientAddress?.ipAddress ?? ""
+        if context.channel.isActive, !awaitingProxyHeader { choose() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -49,8 +56,22 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if case .choosing = state, attempts == 0 { choose() }
+        if case .choosing = state, attempts == 0, !awaitingProxyHeader { choose() }
         context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let proxied = event as? ProxyProtocolReceiver.ProxiedClient else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if let source = proxied.source {
+            clientAddress = source
+            clientIP = source.ipAddress ?? ""
+        }
+        if let destination = proxied.destination { frontendAddress = destination }
+        awaitingProxyHeader = false
+        if case .choosing = state, attempts == 0 { choose() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -82,7 +103,7 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Choosing and connecting
 
     private var key: BalancingKey {
-        backend.algorithm == .sourceHash ? .clientAddress(clientAddress) : .none
+        backend.algorithm == .sourceHash ? .clientAddress(clientIP) : .none
     }
 
     private func choose() {
@@ -186,12 +207,16 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         state = .done
         let backend = self.backend
         let idle = min(frontend.clientTimeout, backend.serverIdleTimeout)
+        var initial = early
+        if let version = backend.sendProxy, let source = clientAddress, let destination = frontendAddress {
+            initial.insert(ProxyProtocol.header(version, source: source, destination: destination), at: 0)
+        }
         do {
             try TunnelHandler.join(
                 client: context.channel,
                 server: serverChannel,
                 idleTimeout: idle,
-                initialToServer: early
+                initialToServer: initial
             ) {
                 backend.release(server, outcome: .succeeded)
             }
