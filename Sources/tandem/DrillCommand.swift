@@ -16,7 +16,8 @@ struct DrillCommand: AsyncParsableCommand {
         abstract: "Rehearse a failover on the ACTIVE node and measure the client-visible outage.",
         discussion: """
             Probes --probe (default: http://VIP:PORT/ from the config's first VIP and first plain-HTTP \
-            frontend) with one GET every --interval on a new connection each, hands the VIPs to the peer \
+            frontend; tcp://HOST:PORT probes a layer-4 service) with one probe every --interval on a new connection \
+            each, hands the VIPs to the peer \
             (this node steps down: its priority drops for --hold), waits for the peer to report ACTIVE, \
             keeps probing for --duration, and prints the handover time (step-down to peer ACTIVE), the \
             outage (first failed probe to the first success after it), the failed probes and both nodes' \
@@ -31,10 +32,19 @@ struct DrillCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The URL to probe (http:// only).", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The URL to probe: http://HOST[:PORT]/PATH, or tcp://HOST:PORT for layer 4.",
+            valueName: "url"
+        )
+    )
     var probe: String?
 
-    @Option(name: .long, help: ArgumentHelp("How long to keep probing after the peer is ACTIVE.", valueName: "duration"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("How long to keep probing after the peer is ACTIVE.", valueName: "duration")
+    )
     var duration = DurationArgument("3s")
 
     @Option(name: .long, help: ArgumentHelp("Time between probes.", valueName: "duration"))
@@ -73,7 +83,9 @@ struct DrillCommand: AsyncParsableCommand {
         guard warmUp.contains(where: \.ok) else {
             _ = await prober.stop()
             let reasons = Set(warmUp.compactMap(\.failure)).sorted().joined(separator: ", ")
-            printError("tandem drill: refused: \(target) does not answer before the drill (\(reasons)); fix it or pass --probe")
+            printError(
+                "tandem drill: refused: \(target) does not answer before the drill (\(reasons)); fix it or pass --probe"
+            )
             throw ExitCode.failure
         }
 

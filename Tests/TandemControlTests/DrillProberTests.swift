@@ -1,8 +1,7 @@
 import NIOCore
 import NIOPosix
-import Testing
-
 import TandemControl
+import Testing
 
 /// The drill's prober against a real loopback listener that goes away and comes back on the same port.
 @Suite("Drill prober", .timeLimit(.minutes(1)))
@@ -58,6 +57,53 @@ struct DrillProberTests {
         #expect(outage >= .milliseconds(250))
         #expect(outage < .seconds(3))
         #expect(ProbeOutage(results).failureRuns == 1)
+    }
+
+    /// Echoes what it reads (a layer-4 service for `tcp://` probes).
+    final class Echo: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.writeAndFlush(data, promise: nil)
+        }
+    }
+
+    /// A `tcp://` probe succeeds on the first byte back and fails while nothing listens.
+    @Test func aLayer4ProbeNeedsOneByteBack() async throws {
+        let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Echo()) }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = try #require(echo.localAddress?.port)
+        let target = try ProbeTarget(url: "tcp://127.0.0.1:\(port)")
+        #expect(target.description == "tcp://127.0.0.1:\(port)")
+        let prober = DrillProber(
+            target: target,
+            interval: .milliseconds(20),
+            timeout: .milliseconds(200),
+            maximumProbes: 5
+        )
+        prober.start()
+        try await Task.sleep(for: .milliseconds(200))
+        let answered = await prober.stop()
+        try await echo.close()
+        #expect(answered.count == 5)
+        #expect(answered.allSatisfy { $0.ok })
+
+        let refused = DrillProber(
+            target: target,
+            interval: .milliseconds(20),
+            timeout: .milliseconds(200),
+            maximumProbes: 2
+        )
+        refused.start()
+        try await Task.sleep(for: .milliseconds(150))
+        let results = await refused.stop()
+        #expect(results.count == 2)
+        #expect(results.allSatisfy { $0.failure == "refused" })
+        #expect(throws: ProbeTargetError.self) { _ = try ProbeTarget(url: "tcp://127.0.0.1") }
     }
 
     @Test func aBlackHoleTimesOut() async throws {

@@ -14,7 +14,8 @@
 # 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path),
 # PAIR_HA_LOG (non-empty: each node writes its heartbeat log to $dir/NODE.ha.log), PAIR_FRONTEND_PORT (80: the
 # VIP port of the frontend `web`), PAIR_FRONTEND_EXTRA (extra YAML lines under that frontend, e.g. its tls:
-# block, indented by 4; set it per write_config call where the nodes differ). PAIR_SHOW (glob patterns under
+# block, indented by 4; set it per write_config call where the nodes differ), PAIR_EXTRA_FRONTENDS and
+# PAIR_EXTRA_BACKENDS (more list items under frontends: and backends:, indented by 2). PAIR_SHOW (glob patterns under
 # $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). Unset knobs change nothing.
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
@@ -130,10 +131,12 @@ frontends:
   - name: web
     bind: 198.18.0.100:${PAIR_FRONTEND_PORT:-80}
     backend: app$frontend_extra
+${PAIR_EXTRA_FRONTENDS:-}
 backends:
   - name: app
     health: { http: /, interval: 200ms, timeout: 150ms, rise: 1, fall: 2 }
     servers: [{ name: be1, address: 198.18.0.21:8080 }]
+${PAIR_EXTRA_BACKENDS:-}
 YAML
 }
 

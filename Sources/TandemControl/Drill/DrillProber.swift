@@ -73,11 +73,14 @@ public final class DrillProber: Sendable {
         outstanding.withLock { $0 += 1 }
         let promise = eventLoop.makePromise(of: Int.self)
         let request = target.request
+        let byteIsEnough = target.isTCP
         let connection = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ProbeHandler(request: request, promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProbeHandler(request: request, byteIsEnough: byteIsEnough, promise: promise)
+                    )
                 }
             }
             .connect(to: target.address)

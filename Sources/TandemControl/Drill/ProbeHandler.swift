@@ -4,16 +4,19 @@ import NIOCore
 import Glibc
 #endif
 
-/// Sends one request when the connection is up and completes with the status code of the first status line.
+/// Sends one request when the connection is up and completes with the status code of the first status line, or,
+/// for a layer-4 probe (`byteIsEnough`), with 0 at the first byte from the server.
 final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
     private let request: String
     private let promise: EventLoopPromise<Int>
+    private let byteIsEnough: Bool
     private var received: [UInt8] = []
 
-    init(request: String, promise: EventLoopPromise<Int>) {
+    init(request: String, byteIsEnough: Bool = false, promise: EventLoopPromise<Int>) {
         self.request = request
+        self.byteIsEnough = byteIsEnough
         self.promise = promise
     }
 
@@ -24,6 +27,11 @@ final class ProbeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        if byteIsEnough, buffer.readableBytes > 0 {
+            promise.succeed(0)
+            context.close(promise: nil)
+            return
+        }
         received += buffer.readBytes(length: buffer.readableBytes) ?? []
         guard let end = received.firstIndex(of: UInt8(ascii: "\r")) else {
             if received.count > 256 { fail(context, "bad status line") }

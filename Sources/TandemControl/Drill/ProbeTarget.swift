@@ -1,25 +1,37 @@
 import NIOCore
 
-/// What a drill probes: an `http://HOST[:PORT]/PATH` URL, resolved once.
+/// What a drill probes, resolved once: an `http://HOST[:PORT]/PATH` URL (a GET, answered below 500), or a
+/// `tcp://HOST:PORT` layer-4 service (a connect and one byte back: the server's banner, or the echo of a line the
+/// probe sends).
 public struct ProbeTarget: Sendable, CustomStringConvertible {
     public let address: SocketAddress
-    /// The `Host` header.
+    /// The `Host` header (HTTP), or the authority as given (TCP).
     public let host: String
     public let path: String
+    /// A layer-4 probe: success is the first byte from the server, not a status line.
+    public let isTCP: Bool
 
-    /// Parses `url`; only `http://` is supported (a drill measures the VIP, not TLS).
+    /// Parses `url`: `http://` or `tcp://` (a drill measures the VIP, not TLS).
     /// - Throws: ``ProbeTargetError`` with a sentence for the operator.
     public init(url: String) throws(ProbeTargetError) {
-        guard url.hasPrefix("http://") else {
-            throw ProbeTargetError("--probe \(url): only http:// URLs are supported")
+        let scheme: String
+        if url.hasPrefix("http://") {
+            scheme = "http://"
+        } else if url.hasPrefix("tcp://") {
+            scheme = "tcp://"
+        } else {
+            throw ProbeTargetError("--probe \(url): only http:// and tcp:// URLs are supported")
         }
-        let rest = url.dropFirst("http://".count)
+        isTCP = scheme == "tcp://"
+        let rest = url.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
         var hostPart = Substring(authority)
-        var port = 80
+        var port = isTCP ? 0 : 80
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw ProbeTargetError("--probe \(url): bad IPv6 literal") }
+            guard let close = authority.firstIndex(of: "]") else {
+                throw ProbeTargetError("--probe \(url): bad IPv6 literal")
+            }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") {
@@ -36,6 +48,7 @@ public struct ProbeTarget: Sendable, CustomStringConvertible {
             port = value
         }
         guard !hostPart.isEmpty else { throw ProbeTargetError("--probe \(url): no host") }
+        if isTCP, port == 0 { throw ProbeTargetError("--probe \(url): a tcp:// probe needs a port") }
         do {
             self.address = try SocketAddress.makeAddressResolvingHost(String(hostPart), port: port)
         } catch {
@@ -45,11 +58,12 @@ public struct ProbeTarget: Sendable, CustomStringConvertible {
         self.path = path.isEmpty ? "/" : String(path)
     }
 
-    public var description: String { "http://\(host)\(path)" }
+    public var description: String { isTCP ? "tcp://\(host)" : "http://\(host)\(path)" }
 
-    /// The request each probe sends.
+    /// What each probe sends: a GET, or a line an echo server sends back (a banner server speaks first anyway).
     var request: String {
-        "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: tandem-drill\r\nConnection: close\r\n\r\n"
+        if isTCP { return "tandem-drill\r\n" }
+        return "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: tandem-drill\r\nConnection: close\r\n\r\n"
     }
 }
 
