@@ -11,11 +11,14 @@
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
 # idle (VmRSS per idle keep-alive client connection, BENCH_IDLE_CONNECTIONS held by scripts/bench/hold_idle.py);
-# body (a 1 GiB download and a 1 GiB upload with curl, the proxy's VmRSS sampled every 0.2 s).
+# body (a 1 GiB download and a 1 GiB upload with curl, the proxy's VmRSS sampled every 0.2 s);
+# l4_stream (layer 4, mode tcp on both, no splice: iperf3 with 1 and with 8 parallel streams, Gbit/s and the
+# proxy's CPU seconds per GB received); l4_connect (layer 4: new connections/s, each a 16-byte echo round trip,
+# BENCH_CONNECT_WORKERS threads of scripts/bench/connect_rate.py, default 4, and the proxy's CPU µs per connection).
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
-# each body transfer is cut at 120 s.
+# each body transfer is cut at 120 s; each iperf3 run at BENCH_SECONDS + 20 s; l4_connect has a 1 s warm-up.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -24,7 +27,7 @@ cd "$ROOT"
 ulimit -n 20000 2>/dev/null || { ulimit -n "$(ulimit -Hn)"; log "fd limit: $(ulimit -n) (hard limit below 20000)"; }
 
 ensure_build_packages
-ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk
+ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk iperf3:iperf3
 
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
@@ -37,24 +40,28 @@ scenarios=${BENCH_SCENARIOS:-round_robin least_connections cookie tls tls_handsh
 idle_connections=${BENCH_IDLE_CONNECTIONS:-5000}
 body_bytes=$((1024 * 1024 * 1024))
 holder="$ROOT/scripts/bench/hold_idle.py"
+connect_helper="$ROOT/scripts/bench/connect_rate.py"
+connect_workers=${BENCH_CONNECT_WORKERS:-4}
 
 # Every scenario name is checked before anything is built or started.
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
+        l4_stream | l4_connect) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
     [[ $entry != *@* || ${entry#*@} =~ ^[1-9][0-9]?$ ]] || die "bad proxy thread count in $entry (NAME@THREADS)"
 done
 ((idle_connections + 100 < $(ulimit -n) && idle_connections < 7000)) \
     || die "BENCH_IDLE_CONNECTIONS=$idle_connections: above HAProxy's maxconn or the fd limit $(ulimit -n)"
+[[ $connect_workers =~ ^[1-9][0-9]?$ ]] || die "BENCH_CONNECT_WORKERS=$connect_workers: expected 1 to 99"
 
 log "building tandem (release)"
 swift build -c release --product tandem >/dev/null 2>&1 || swift build -c release --product tandem
 tandem="$ROOT/.build/release/tandem"
 
 dir=$(mktemp -d /tmp/tandem-bench.XXXXXX)
-proxy_pid="" holder_pid="" sampler_pid=""
+proxy_pid="" holder_pid="" sampler_pid="" iperf_pid="" echo_pid="" client_pid=""
 # stop_child PID — stops a child of this script if it still runs and reaps it; prints nothing.
 stop_child() {
     [[ -n "$1" ]] || return 0
@@ -62,7 +69,8 @@ stop_child() {
     wait "$1" 2>/dev/null || true
 }
 cleanup() {
-    stop_child "$holder_pid"; stop_child "$sampler_pid"; stop_child "$proxy_pid"
+    stop_child "$holder_pid"; stop_child "$sampler_pid"; stop_child "$client_pid"; stop_child "$proxy_pid"
+    stop_child "$iperf_pid"; stop_child "$echo_pid"
     stop_pidfile "$dir/be1/nginx.pid"; stop_pidfile "$dir/be2/nginx.pid"
     rm -rf "$dir"
 }
@@ -327,18 +335,172 @@ run_memory() {
         idle_results+=("$(printf '%-18s %-8s %10s %10s %8s %8s %10s' "$name" tandem "${t[@]}")")
         idle_results+=("$(printf '%-18s %-8s %10s %10s %8s %8s %10s   tandem/haproxy: kB/conn %s' \
             "$name" haproxy "${h[@]}" "$(ratio "${t[4]}" "${h[4]}")")")
-        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name" - - - "$(ratio "${t[4]}" "${h[4]}")" - -)")
+        summary_row "$name" - - - "$(ratio "${t[4]}" "${h[4]}")" - -
     else
         body_results+=("$(printf '%-18s %-8s %10s %12s %10s %12s' "$name" tandem "${t[@]}")")
         body_results+=("$(printf '%-18s %-8s %10s %12s %10s %12s' "$name" haproxy "${h[@]}")")
-        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name:download" - - - - \
-            "$(peak_ratio "${t[1]}" "${h[1]}")" "$(ratio "${t[0]}" "${h[0]}")")")
-        summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$name:upload" - - - - \
-            "$(peak_ratio "${t[3]}" "${h[3]}")" "$(ratio "${t[2]}" "${h[2]}")")")
+        summary_row "$name:download" - - - - "$(peak_ratio "${t[1]}" "${h[1]}")" "$(ratio "${t[0]}" "${h[0]}")"
+        summary_row "$name:upload" - - - - "$(peak_ratio "${t[3]}" "${h[3]}")" "$(ratio "${t[2]}" "${h[2]}")"
     fi
 }
 
-results=() idle_results=() body_results=() summary=()
+# summary_row NAME REQ/S CPU/REQ P99 KB/CONN PEAK-RSS MB/S [GBIT/S CPU/GB CONN/S CPU/CONN] — adds one row of
+# tandem/haproxy ratios to summary; the layer-4 columns default to "-".
+summary_row() {
+    summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s %8s %8s %8s %9s' "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
+        "${8:--}" "${9:--}" "${10:--}" "${11:--}")")
+}
+
+# listening PORT — succeeds once something listens on 127.0.0.1:PORT. Asks ss, so no connection is made: a probe
+# would use up a one-off iperf3 server, or reach a backend that does not listen yet.
+listening() { [[ -n $(ss -Hltn "src 127.0.0.1 and sport = :$1" 2>/dev/null) ]]; }
+
+start_tandem_l4() { # PORT SERVER-PORT
+    cat >"$dir/tandem.yaml" <<YAML
+node: { name: bench, threads: $proxy_threads, drain_timeout: 1s }
+frontends:
+  - name: l4
+    bind: 127.0.0.1:$1
+    mode: tcp
+    backend: app
+    limits: { max_connections: 100000 }
+    timeouts: { client: 120s }
+backends:
+  - name: app
+    timeouts: { connect: 2s, server: 120s }
+    servers:
+      - { name: s1, address: 127.0.0.1:$2 }
+YAML
+    "$tandem" run --config "$dir/tandem.yaml" --log-level warning 2>"$dir/tandem.log" & proxy_pid=$!
+    WAIT_POLL=0.05 wait_until 20 listening "$1" || { cat "$dir/tandem.log"; die "tandem did not start"; }
+}
+
+start_haproxy_l4() { # PORT SERVER-PORT — mode tcp, no option splice-*: both proxies copy through user space.
+    cat >"$dir/haproxy.cfg" <<CFG
+global
+    nbthread $proxy_threads
+    maxconn 8000
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 120s
+    timeout server 120s
+frontend l4
+    bind 127.0.0.1:$1
+    default_backend app
+backend app
+    server s1 127.0.0.1:$2
+CFG
+    haproxy -f "$dir/haproxy.cfg" -q & proxy_pid=$!
+    WAIT_POLL=0.05 wait_until 20 listening "$1" || die "haproxy did not start"
+}
+
+# iperf_once NAME PORT STREAMS — prints "Gbit/s CPU-s-per-GB" for one iperf3 run of $seconds with STREAMS parallel
+# streams through the proxy on PORT, to a one-off iperf3 server on $iperf_port; the CPU is the proxy's over the
+# client's run, per GB (1e9 bytes) the server received (end.sum_received); "0 ?" if the run failed.
+iperf_once() {
+    local name=$1 port=$2 streams=$3 before after out bps bytes
+    iperf3 -s -1 -B 127.0.0.1 -p "$iperf_port" >"$dir/$name.server" 2>&1 & iperf_pid=$!
+    WAIT_POLL=0.05 wait_until 10 listening "$iperf_port" || die "iperf3 server did not listen on $iperf_port"
+    before=$(cpu_ticks "$proxy_pid")
+    timeout -k 2 $((seconds + 20)) iperf3 -c 127.0.0.1 -p "$port" -t "$seconds" -P "$streams" -J \
+        --connect-timeout 2000 >"$dir/$name.json" 2>"$dir/$name.err" & client_pid=$!
+    wait "$client_pid" || true
+    client_pid=""
+    after=$(cpu_ticks "$proxy_pid")
+    stop_child "$iperf_pid"; iperf_pid=""
+    out=$(python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    print("0 0 no JSON from iperf3"); sys.exit()
+if d.get("error"):
+    print("0 0", d["error"]); sys.exit()
+s = d["end"]["sum_received"]
+print(s["bits_per_second"], s["bytes"])' "$dir/$name.json")
+    read -r bps bytes _ <<<"$out"
+    if [[ ! ${bytes:-} =~ ^[1-9][0-9]*$ ]]; then
+        echo "  ($name: failed: ${out#0 0 } $(tr '\n' ' ' <"$dir/$name.err"))" >&2
+        echo "0 ?"
+        return
+    fi
+    awk -v b="$bps" -v n="$bytes" -v t=$((after - before)) -v hz="$ticks_per_second" \
+        'BEGIN { printf "%.2f %.3f\n", b / 1e9, t / hz / (n / 1e9) }'
+}
+
+# run_l4_stream NAME — iperf3 through both proxies, 1 and 8 parallel streams; prints nothing, adds rows to
+# stream_results and summary.
+run_l4_stream() {
+    local name=$1 proxy port streams t h gbit cpu
+    iperf_port=$(free_port)
+    for proxy in tandem haproxy; do
+        port=$(free_port)
+        log "$name: $proxy"
+        "start_${proxy}_l4" "$port" "$iperf_port"
+        for streams in 1 8; do
+            # Not in $(...): the iperf3 pids must reach the cleanup trap.
+            iperf_once "$proxy-$name-P$streams" "$port" "$streams" >"$dir/$proxy-$name-P$streams.out"
+        done
+        stop_proxy
+    done
+    for streams in 1 8; do
+        read -r -a t <"$dir/tandem-$name-P$streams.out"
+        read -r -a h <"$dir/haproxy-$name-P$streams.out"
+        gbit=$(ratio "${t[0]}" "${h[0]}") cpu=$(ratio "${t[1]}" "${h[1]}")
+        stream_results+=("$(printf '%-18s %-8s %8s %8s %10s' "$name" tandem "$streams" "${t[@]}")")
+        stream_results+=("$(printf '%-18s %-8s %8s %8s %10s   tandem/haproxy: Gbit/s %s, CPU/GB %s' \
+            "$name" haproxy "$streams" "${h[@]}" "$gbit" "$cpu")")
+        summary_row "$name:P$streams" - - - - - - "$gbit" "$cpu"
+    done
+}
+
+# connect_once NAME PORT — prints "conn/s completed failures CPU-µs-per-connection": connect_rate.py's
+# $connect_workers threads for $seconds (after a 1 s warm-up) through the proxy on PORT; the CPU is the proxy's
+# over the measured run, per completed round trip.
+connect_once() {
+    local name=$1 port=$2 before after rate=0 done=0 failed=0
+    python3 "$connect_helper" "$port" "$connect_workers" 1 >/dev/null 2>&1 & client_pid=$!
+    wait "$client_pid" || true
+    before=$(cpu_ticks "$proxy_pid")
+    timeout -k 2 $((seconds + 15)) python3 "$connect_helper" "$port" "$connect_workers" "$seconds" \
+        >"$dir/$name.rate" 2>"$dir/$name.rate.err" & client_pid=$!
+    wait "$client_pid" || true
+    client_pid=""
+    after=$(cpu_ticks "$proxy_pid")
+    [[ -s "$dir/$name.rate" ]] && read -r rate done failed <"$dir/$name.rate"
+    [[ -s "$dir/$name.rate.err" ]] && echo "  ($name: $(head -5 "$dir/$name.rate.err" | tr '\n' ' '))" >&2
+    ((failed == 0)) || echo "  ($name: $failed failed round trips)" >&2
+    echo "$rate $done $failed $(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$done" \
+        'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')"
+}
+
+# run_l4_connect NAME — new connections/s through both proxies to one echo server; prints nothing, adds rows to
+# connect_results and summary.
+run_l4_connect() {
+    local name=$1 proxy port t h rate cpu echo_port
+    echo_port=$(free_port)
+    python3 "$connect_helper" --echo "$echo_port" $((4 * seconds + 60)) >"$dir/echo.out" 2>&1 & echo_pid=$!
+    WAIT_POLL=0.05 wait_until 10 listening "$echo_port" || die "echo server did not listen on $echo_port"
+    for proxy in tandem haproxy; do
+        port=$(free_port)
+        log "$name: $proxy"
+        "start_${proxy}_l4" "$port" "$echo_port"
+        # Not in $(...): the helper's pid must reach the cleanup trap.
+        connect_once "$proxy-$name" "$port" >"$dir/$proxy-$name.out"
+        stop_proxy
+    done
+    stop_child "$echo_pid"; echo_pid=""
+    read -r -a t <"$dir/tandem-$name.out"
+    read -r -a h <"$dir/haproxy-$name.out"
+    rate=$(ratio "${t[0]}" "${h[0]}") cpu=$(ratio "${t[3]}" "${h[3]}")
+    connect_results+=("$(printf '%-18s %-8s %10s %10s %9s %12s' "$name" tandem "${t[@]}")")
+    connect_results+=("$(printf '%-18s %-8s %10s %10s %9s %12s   tandem/haproxy: conn/s %s, CPU/conn %s' \
+        "$name" haproxy "${h[@]}" "$rate" "$cpu")")
+    summary_row "$name" - - - - - - - - "$rate" "$cpu"
+}
+
+results=() idle_results=() body_results=() stream_results=() connect_results=() summary=()
 for entry in $scenarios; do
     scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections
     [[ $entry == *@* ]] && proxy_threads=${entry#*@}
@@ -349,11 +511,12 @@ for entry in $scenarios; do
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
-        idle | body) ;;
+        idle | body | l4_stream | l4_connect) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
     if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
+    if [[ $scenario == l4_* ]]; then "run_$scenario" "$entry"; continue; fi
     port=$(free_port)
     log "$entry: tandem"
     start_tandem "$port" "$tb" "$persistence"
@@ -376,7 +539,7 @@ for entry in $scenarios; do
         "$t_timeouts")")
     results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s, p99 %s' \
         "$entry" haproxy "$h_rps" "$h_p50" "$h_p99" "$h_cpu" "$h_timeouts" "$rps_ratio" "$cpu_ratio" "$p99_ratio")")
-    summary+=("$(printf '%-18s %8s %8s %8s %8s %10s %8s' "$entry" "$rps_ratio" "$cpu_ratio" "$p99_ratio" - - -)")
+    summary_row "$entry" "$rps_ratio" "$cpu_ratio" "$p99_ratio" - - -
 done
 
 echo
@@ -401,7 +564,23 @@ if ((${#body_results[@]})); then
     printf '%-18s %-8s %10s %12s %10s %12s\n' scenario proxy 'down MB/s' 'down peak MiB' 'up MB/s' 'up peak MiB'
     printf '%s\n' "${body_results[@]}"
 fi
+if ((${#stream_results[@]})); then
+    echo
+    echo "l4_stream: iperf3 -t $seconds through mode tcp (no splice), 1 and 8 parallel streams; CPU = the proxy's" \
+        "user+system seconds per GB (1e9 bytes) received; iperf3 $(iperf3 --version | head -1 | awk '{print $2}')"
+    printf '%-18s %-8s %8s %8s %10s\n' scenario proxy streams Gbit/s 'CPU s/GB'
+    printf '%s\n' "${stream_results[@]}"
+fi
+if ((${#connect_results[@]})); then
+    echo
+    echo "l4_connect: $connect_workers threads for ${seconds}s, each round trip a new connection through mode tcp" \
+        "(connect, 16 bytes echoed, close); CPU = the proxy's user+system µs per completed round trip"
+    printf '%-18s %-8s %10s %10s %9s %12s\n' scenario proxy conn/s completed failures 'CPU µs/conn'
+    printf '%s\n' "${connect_results[@]}"
+fi
 echo
-echo "summary, tandem/haproxy: req/s and MB/s above 1 = tandem faster; CPU/req, p99, kB/conn, peak RSS below 1 = tandem lower"
-printf '%-18s %8s %8s %8s %8s %10s %8s\n' scenario req/s CPU/req p99 kB/conn 'peak RSS' MB/s
+echo "summary, tandem/haproxy: req/s, MB/s, Gbit/s, conn/s above 1 = tandem faster;" \
+    "CPU/req, p99, kB/conn, peak RSS, CPU/GB, CPU/conn below 1 = tandem lower"
+printf '%-18s %8s %8s %8s %8s %10s %8s %8s %8s %8s %9s\n' scenario req/s CPU/req p99 kB/conn 'peak RSS' MB/s \
+    Gbit/s CPU/GB conn/s CPU/conn
 printf '%s\n' "${summary[@]}"
