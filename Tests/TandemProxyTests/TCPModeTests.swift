@@ -82,6 +82,27 @@ struct TCPModeTests {
         await server.close()
     }
 
+    /// With `tls:` a layer-4 frontend terminates TLS and relays the plaintext, touching no byte of it (no forwarding
+    /// fields: it is not HTTP to the proxy).
+    @Test func aTLSFrontendRelaysThePlaintext() async throws {
+        let files = try await TLSTestFiles.make()
+        defer { files.remove() }
+        let backend = try await TestBackend(name: "plain")
+        let proxy = try await TestProxy.start(
+            backends: [BackendSpec(ports: [backend.port])],
+            frontend: [files.frontendLine],
+            mode: "tcp"
+        )
+        let client = try await TLSTestClient.connect(port: try #require(proxy.address.port))
+        let response = try await client.get()
+        #expect(response.status == 200)
+        #expect(response.bodyText == "plain")
+        #expect(client.peerSubject.contains("CN=a.test"))
+        #expect(backend.requests.elements.first?.headers["x-forwarded-for"] == [])
+        await proxy.stop()
+        await backend.close()
+    }
+
     /// A tunnel with nothing moving either way is closed at the idle limit (`timeouts.client`, `timeouts.server`).
     @Test func aSilentTunnelIsClosed() async throws {
         let server = try await TestTCPServer(.echo)

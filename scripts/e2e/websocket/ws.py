@@ -1,9 +1,12 @@
 """WebSocket peers for the e2e check, on the Python `websockets` library (a real implementation on both ends).
 
-    ws.py server PORT          echo server on 127.0.0.1:PORT (text and binary, any size), until killed
+    ws.py server PORT [HOST]   echo server on HOST:PORT (default 127.0.0.1; text and binary, any size), until killed
     ws.py client URL [CONNS]   the checks against URL (ws:// or wss://, certificates not verified); prints one
                                "ok ..." line per check, exits 1 at the first failure
+    ws.py session URL SECONDS  one socket sending a message every 50 ms for SECONDS, then the close handshake;
+                               prints {"sent", "echoed", "closeCode"} as JSON
 """
+import json
 import asyncio
 import os
 import ssl
@@ -19,8 +22,8 @@ async def echo(connection):
         await connection.send(message)
 
 
-async def run_server(port):
-    async with serve(echo, "127.0.0.1", port, max_size=None, ping_interval=None):
+async def run_server(port, host):
+    async with serve(echo, host, port, max_size=None, ping_interval=None):
         await asyncio.get_running_loop().create_future()
 
 
@@ -73,8 +76,23 @@ async def run_client(url, concurrent):
     print(f"ok {len(sockets)} concurrent sockets open at once in {time.monotonic() - started:.2f} s", flush=True)
 
 
+async def run_session(url, seconds):
+    sent = echoed = 0
+    async with connect(url, open_timeout=5, close_timeout=5, ping_interval=None) as ws:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await ws.send(f"message {sent}")
+            sent += 1
+            if await asyncio.wait_for(ws.recv(), 2) == f"message {sent - 1}":
+                echoed += 1
+            await asyncio.sleep(0.05)
+    print(json.dumps({"sent": sent, "echoed": echoed, "closeCode": ws.close_code}), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        asyncio.run(run_server(int(sys.argv[2])))
+        asyncio.run(run_server(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"))
+    elif sys.argv[1] == "session":
+        asyncio.run(run_session(sys.argv[2], float(sys.argv[3])))
     else:
         asyncio.run(run_client(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1000))
