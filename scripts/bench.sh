@@ -80,44 +80,18 @@ trap cleanup EXIT
 # body scenario, GET /big (the 1 GiB sparse $dir/big.bin) and PUT /upload (read whole, up to 2 GiB, stored
 # under $dir/NAME/put and deleted by the script). Prints nothing; the pid file is $dir/NAME/nginx.pid.
 start_bench_backend() {
-    local name=$1 port=$2 user=""
-    # Workers run as nobody under a root master, and nobody cannot enter the 0700 bench directory.
-    [[ $(id -u) -eq 0 ]] && user="user root;"
+    local name=$1 port=$2
     mkdir -p "$dir/$name/put"
-    cat >"$dir/$name/nginx.conf" <<CONF
-$user
-worker_processes 1;
-daemon on;
-pid $dir/$name/nginx.pid;
-error_log $dir/$name/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 120s;
-    client_body_temp_path $dir/$name/body;
-    proxy_temp_path $dir/$name/proxy;
-    fastcgi_temp_path $dir/$name/fastcgi;
-    uwsgi_temp_path $dir/$name/uwsgi;
-    scgi_temp_path $dir/$name/scgi;
-    server {
-        listen 127.0.0.1:$port reuseport;
-        location = /healthz { return 200 "ok\n"; }
+    # A PUT is read to its end (to a temp file, renamed into put/) before the answer, 201 or 204: a "return 200"
+    # would answer early and discard the rest, and the proxies differ on early answers.
+    start_nginx_backend "$dir" "$name" "$port" "
         location = /big { alias $dir/big.bin; default_type application/octet-stream; }
-        # A PUT is read to its end (to a temp file, renamed into put/) before the answer, 201 or 204: a
-        # "return 200" would answer early and discard the rest, and the proxies differ on early answers.
         location = /upload {
             root $dir/$name/put;
             dav_methods PUT;
             client_max_body_size 2g;
             client_body_buffer_size 64k;
-        }
-        location / { default_type text/plain; return 200 "hello from $name\n"; }
-    }
-}
-CONF
-    nginx -c "$dir/$name/nginx.conf" -e "$dir/$name/error.log" || die "nginx $name failed to start"
-    wait_for_port 127.0.0.1 "$port" 10 || die "nginx $name is not listening on $port"
+        }"
 }
 
 truncate -s 1G "$dir/big.bin"

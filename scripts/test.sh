@@ -8,7 +8,7 @@ cd "$ROOT"
 ensure_build_packages
 # Every tool a check calls, so that a fresh machine passes too (the lab check pings its gateway).
 ensure_packages nginx:nginx-light tcpdump:tcpdump python3:python3 openssl:openssl ping:iputils-ping \
-    ip:iproute2 curl:curl
+    ip:iproute2 curl:curl testssl:testssl.sh
 
 log "building (debug, with tests)"
 swift build --build-tests || die "build failed"

@@ -45,12 +45,15 @@ wait_for_port() {
     return 1
 }
 
-# start_nginx_backend DIR NAME PORT — an nginx on 127.0.0.1:PORT answering a small body naming NAME,
-# and /healthz with 200; its pid file is DIR/NAME/nginx.pid.
+# start_nginx_backend DIR NAME PORT [LOCATIONS] — an nginx on 127.0.0.1:PORT answering a small body naming NAME,
+# and /healthz with 200, plus the LOCATIONS given (nginx lines inside its server block; their workers then run
+# as root when the caller is, so they can reach files in a 0700 directory); its pid file is DIR/NAME/nginx.pid.
 start_nginx_backend() {
-    local dir=$1 name=$2 port=$3
+    local dir=$1 name=$2 port=$3 locations=${4:-} user=""
+    [[ -n "$locations" && $(id -u) -eq 0 ]] && user="user root;"
     mkdir -p "$dir/$name"
     cat >"$dir/$name/nginx.conf" <<CONF
+$user
 worker_processes 1;
 daemon on;
 pid $dir/$name/nginx.pid;
@@ -68,6 +71,7 @@ http {
     server {
         listen 127.0.0.1:$port reuseport;
         location = /healthz { return 200 "ok\n"; }
+$locations
         location / { default_type text/plain; return 200 "hello from $name\n"; }
     }
 }

@@ -49,7 +49,6 @@ enum HeadWriter {
             write(head.target, of: bytes, into: &buffer)
         }
         buffer.writeStaticString(" HTTP/1.1\r\n")
-        let namedByConnection = head.connectionOptions.filter { !isCloseOrKeepAlive($0, of: bytes) }
         var forwardedFor: [Range<Int>] = []
         var cookieLine = 0
         var wroteHost = false
@@ -83,7 +82,7 @@ enum HeadWriter {
             default:
                 if isDroppedFromRequest(field.kind) { continue }
             }
-            if !namedByConnection.isEmpty, names(field, of: bytes, any: namedByConnection) { continue }
+            if head.isConnectionSpecific(field) { continue }
             writeLine(field, of: bytes, into: &buffer)
         }
         if !wroteHost, let absolute = head.absoluteForm {
@@ -150,7 +149,6 @@ enum HeadWriter {
         // The status line was validated as "HTTP/1.x SSS" (12 bytes), then " reason" up to its line end.
         write(8..<statusLineEnd(of: bytes), of: bytes, into: &buffer)
         buffer.writeStaticString("\r\n")
-        let namedByConnection = head.connectionOptions.filter { !isCloseOrKeepAlive($0, of: bytes) }
         for field in head.fields {
             switch field.kind {
             case .connection where keepsUpgrade, .upgrade where keepsUpgrade:
@@ -162,7 +160,7 @@ enum HeadWriter {
             case .transferEncoding where dropTransferEncoding:
                 continue
             default:
-                if !namedByConnection.isEmpty, names(field, of: bytes, any: namedByConnection) { continue }
+                if head.isConnectionSpecific(field) { continue }
                 writeLine(field, of: bytes, into: &buffer)
             }
         }
@@ -205,32 +203,9 @@ enum HeadWriter {
         buffer.writeStaticString("\r\n")
     }
 
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
     /// Where the CR that ends the status line is.
     private static func statusLineEnd(of bytes: ByteBuffer) -> Int {
         bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\r")).map { $0 - bytes.readerIndex } ?? bytes.readableBytes
-    }
-
-    private static func isCloseOrKeepAlive(_ option: Range<Int>, of bytes: ByteBuffer) -> Bool {
-        bytes.withUnsafeReadableBytes { raw in
-            let token = raw[option]
-            return HTTPSyntax.equalsIgnoringCase(token, "close") || HTTPSyntax.equalsIgnoringCase(token, "keep-alive")
-        }
-    }
-
-    /// Whether the field's name is one of the `Connection` options (ASCII case-insensitive).
-    private static func names(_ field: HeaderField, of bytes: ByteBuffer, any options: [Range<Int>]) -> Bool {
-        bytes.withUnsafeReadableBytes { raw in
-            let name = raw[field.name]
-            return options.contains { option in
-                let token = raw[option]
-                guard token.count == name.count else { return false }
-                return zip(token, name).allSatisfy { lowercased($0) == lowercased($1) }
-            }
-        }
     }
 }
 

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// What a header field is, decided once at parse time so nothing re-compares names later.
 enum FieldKind: UInt8, Sendable {
     case other, host, contentLength, transferEncoding, connection, keepAlive, proxyConnection, te, trailer, upgrade
@@ -69,6 +71,30 @@ enum BodyFraming: Equatable, Sendable {
         switch self {
         case .none, .contentLength(0): false
         case .contentLength, .chunked, .untilClose: true
+        }
+    }
+}
+
+/// What a parsed request or response head offers the writer: its bytes, its fields (offsets into the bytes) and the
+/// options its `Connection` field names.
+protocol ParsedHead {
+    var bytes: ByteBuffer { get }
+    var fields: [HeaderField] { get }
+    var connectionOptions: [Range<Int>] { get }
+}
+
+extension ParsedHead {
+    /// The bytes at `range` as a `String`, for logs and routing only (off the per-field path).
+    func string(_ range: Range<Int>) -> String {
+        bytes.getString(at: bytes.readerIndex + range.lowerBound, length: range.count) ?? ""
+    }
+
+    /// Whether `field` must not cross the proxy: a hop-by-hop field, or one that a `Connection` option names.
+    func isConnectionSpecific(_ field: HeaderField) -> Bool {
+        if field.kind.isHopByHop { return true }
+        if connectionOptions.isEmpty { return false }
+        return bytes.withUnsafeReadableBytes { raw in
+            connectionOptions.contains { HTTPSyntax.equalsIgnoringCase(raw[field.name], raw[$0]) }
         }
     }
 }

@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// Every range is an offset from `bytes.readerIndex` (the request line's first byte), so the head can be moved
 /// or sliced without re-parsing, and the writer copies names and values straight from `bytes`.
-struct RequestHead: Sendable {
+struct RequestHead: ParsedHead, Sendable {
     /// The methods the proxy treats specially, matched exactly and case-sensitively (RFC 9110 §9.1).
     enum KnownMethod: Sendable, Equatable {
         case get, head, post, put, patch, delete, options, trace, connect, other
@@ -53,19 +53,6 @@ struct RequestHead: Sendable {
         }
     }
 
-    /// The bytes at `range` as a `String`, for logs and routing only (off the per-field path).
-    func string(_ range: Range<Int>) -> String {
-        bytes.getString(at: bytes.readerIndex + range.lowerBound, length: range.count) ?? ""
-    }
-
-    /// Whether `field` must not cross the proxy: a hop-by-hop field, or one that a `Connection` option names.
-    func isConnectionSpecific(_ field: HeaderField) -> Bool {
-        if field.kind.isHopByHop { return true }
-        if connectionOptions.isEmpty { return false }
-        return bytes.withUnsafeReadableBytes { raw in
-            connectionOptions.contains { HTTPSyntax.equalsIgnoringCase(raw[field.name], raw[$0]) }
-        }
-    }
 }
 
 /// Finds and parses request heads on raw bytes with every rule a request head must pass (same statuses, same

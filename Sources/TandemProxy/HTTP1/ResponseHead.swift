@@ -3,7 +3,7 @@ import NIOCore
 /// A response head from a backend as received, parsed once into offsets and the framing decision.
 ///
 /// Every range is an offset from `bytes.readerIndex` (the status line's first byte).
-struct ResponseHead: Sendable {
+struct ResponseHead: ParsedHead, Sendable {
     /// Exactly the head as received: the status line through the empty line.
     var bytes: ByteBuffer
     var status: Int
@@ -20,19 +20,6 @@ struct ResponseHead: Sendable {
 
     var isInformational: Bool { (100..<200).contains(status) }
 
-    /// The bytes at `range` as a `String`, for logs only.
-    func string(_ range: Range<Int>) -> String {
-        bytes.getString(at: bytes.readerIndex + range.lowerBound, length: range.count) ?? ""
-    }
-
-    /// Whether `field` must not cross the proxy: a hop-by-hop field, or one that a `Connection` option names.
-    func isConnectionSpecific(_ field: HeaderField) -> Bool {
-        if field.kind.isHopByHop { return true }
-        if connectionOptions.isEmpty { return false }
-        return bytes.withUnsafeReadableBytes { raw in
-            connectionOptions.contains { HTTPSyntax.equalsIgnoringCase(raw[field.name], raw[$0]) }
-        }
-    }
 }
 
 /// Finds and parses response heads. Any invalid response is a `ParseError` with a reason for the log; the
