@@ -25,12 +25,8 @@ enum HTTPSyntax {
 
     static func isTokenByte(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
 
-    /// field-value: visible characters, obs-text, spaces and tabs; no other control character (a CR or LF here
-    /// would split the field when re-encoded, a NUL truncates it in C servers).
-    static func isFieldValue<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
-        bytes.allSatisfy(isFieldValueByte)
-    }
-
+    /// field-value: visible characters, obs-text, spaces and tabs; no other control character (a CR or LF would
+    /// split the field when re-encoded, a NUL truncates it in C servers).
     static func isFieldValueByte(_ byte: UInt8) -> Bool { byte >= 0x20 ? byte != 0x7F : byte == 0x09 }
 
     /// A field-value byte that is also ASCII: what llhttp accepts in a request (it refuses obs-text), so the
