@@ -779,23 +779,15 @@ extension ClientConnectionHandler: UpstreamDelegate {
         phase = .closing
         timer?.cancel()
         timer = nil
-        let backend = exchange.backend
-        do {
-            try TunnelHandler.join(
-                client: context.channel,
-                server: serverChannel,
-                idleTimeout: frontend.tunnelTimeout,
-                initialToServer: fromClient,
-                initialToClient: fromServer
-            ) {
-                backend.release(server, outcome: .succeeded)
-            }
-        } catch {
-            backend.release(server, outcome: .abandoned)
-            serverChannel.close(promise: nil)
-            context.close(promise: nil)
-            return
-        }
+        TunnelHandler.start(
+            client: context.channel,
+            server: serverChannel,
+            holding: server,
+            of: exchange.backend,
+            idleTimeout: frontend.tunnelTimeout,
+            initialToServer: fromClient,
+            initialToClient: fromServer
+        )
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 

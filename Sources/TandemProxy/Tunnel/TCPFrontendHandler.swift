@@ -211,21 +211,14 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let version = backend.sendProxy, let source = clientAddress, let destination = frontendAddress {
             initial.insert(ProxyProtocol.header(version, source: source, destination: destination), at: 0)
         }
-        do {
-            try TunnelHandler.join(
-                client: context.channel,
-                server: serverChannel,
-                idleTimeout: idle,
-                initialToServer: initial
-            ) {
-                backend.release(server, outcome: .succeeded)
-            }
-        } catch {
-            backend.release(server, outcome: .abandoned)
-            serverChannel.close(promise: nil)
-            context.close(promise: nil)
-            return
-        }
+        TunnelHandler.start(
+            client: context.channel,
+            server: serverChannel,
+            holding: server,
+            of: backend,
+            idleTimeout: idle,
+            initialToServer: initial
+        )
         early = []
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.pipeline.syncOperations.removeHandler(self, promise: nil)

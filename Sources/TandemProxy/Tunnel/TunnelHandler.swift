@@ -80,6 +80,34 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         serverSide.context?.read()
     }
 
+    /// Joins `client` and `server` for server `index` of `backend`, whose slot the tunnel then holds until it ends;
+    /// when the channels cannot be joined both close and the slot is given back.
+    static func start(
+        client: any Channel,
+        server: any Channel,
+        holding index: Int,
+        of backend: BackendRuntime,
+        idleTimeout: TimeAmount,
+        initialToServer: [ByteBuffer] = [],
+        initialToClient: ByteBuffer? = nil
+    ) {
+        do {
+            try join(
+                client: client,
+                server: server,
+                idleTimeout: idleTimeout,
+                initialToServer: initialToServer,
+                initialToClient: initialToClient
+            ) {
+                backend.release(index, outcome: .succeeded)
+            }
+        } catch {
+            backend.release(index, outcome: .abandoned)
+            server.close(promise: nil)
+            client.close(promise: nil)
+        }
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if ownsTimer { armTimer(at: shared.lastActivity + shared.idleTimeout) }
