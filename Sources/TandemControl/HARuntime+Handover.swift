@@ -2,7 +2,7 @@ import TandemHA
 
 extension HARuntime {
     /// How a planned handover runs.
-    public struct HandoverPlan: Sendable {
+    public struct HandoverPlan: Sendable, Equatable {
         /// The keep-alive wind-down window before the step-down (zero for a drill).
         public var drain: Duration
         /// How long the node stays stepped down.
@@ -14,6 +14,51 @@ extension HARuntime {
             self.drain = drain
             self.hold = hold
             self.wait = wait
+        }
+
+        /// The largest value each argument takes: a longer hold is surely a typo (and a deadline centuries away
+        /// overflows the clock), a drain over ten minutes or a wait over a minute ties the admin socket up.
+        static let limits: [(name: String, limit: Duration, text: String)] = [
+            ("drain", .seconds(600), "10m"), ("hold", .seconds(7 * 86_400), "7d"), ("wait", .seconds(60), "60s"),
+        ]
+
+        /// Why an admin argument was refused, as the sentence the operator sees.
+        public struct ArgumentError: Error, Equatable, CustomStringConvertible {
+            public let description: String
+            init(_ description: String) { self.description = description }
+        }
+
+        /// The plan the admin arguments `drain=MS`, `hold=MS` and `wait=MS` describe, starting from `defaults`;
+        /// each is a whole number of milliseconds within its limit.
+        public static func parse(_ arguments: [String], defaults: HandoverPlan) -> Result<HandoverPlan, ArgumentError> {
+            var plan = defaults
+            for argument in arguments {
+                let parts = argument.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let milliseconds = Int64(parts[1]), milliseconds >= 0 else {
+                    return .failure(
+                        ArgumentError("handover: bad argument \"\(argument)\" (want drain=MS, hold=MS, wait=MS)")
+                    )
+                }
+                guard let bound = limits.first(where: { $0.name == parts[0] }) else {
+                    return .failure(
+                        ArgumentError("handover: unknown argument \"\(parts[0])\" (want drain, hold, wait)")
+                    )
+                }
+                let value = Duration.milliseconds(milliseconds)
+                guard value <= bound.limit else {
+                    return .failure(
+                        ArgumentError(
+                            "handover: \(bound.name) of \(milliseconds) ms is beyond its limit of \(bound.text)"
+                        )
+                    )
+                }
+                switch bound.name {
+                case "drain": plan.drain = value
+                case "hold": plan.hold = value
+                default: plan.wait = value
+                }
+            }
+            return .success(plan)
         }
     }
 

@@ -24,6 +24,7 @@ extension HAStatusReport {
             configuredPriority: status.configuredPriority,
             effectivePriority: status.effectivePriority,
             steppedDown: status.steppedDown,
+            holdRemainingMs: status.holdRemaining.map { Int(Self.milliseconds($0).rounded(.up)) },
             peer: status.peer.map { peer in
                 Peer(
                     name: peer.name,

@@ -59,6 +59,8 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
     public var effectivePriority: Int
     /// Whether an administrative step-down (drill, failover) is in effect.
     public var steppedDown: Bool
+    /// What the step-down (the hold of a drill or failover) has left, in milliseconds.
+    public var holdRemainingMs: Int?
     public var peer: Peer?
     /// Median heartbeat round trip over the last 100 samples.
     public var rttMedianMs: Double?
@@ -82,6 +84,7 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         configuredPriority: Int,
         effectivePriority: Int,
         steppedDown: Bool = false,
+        holdRemainingMs: Int? = nil,
         peer: Peer?,
         rttMedianMs: Double?,
         rttP99Ms: Double?,
@@ -97,6 +100,7 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         self.configuredPriority = configuredPriority
         self.effectivePriority = effectivePriority
         self.steppedDown = steppedDown
+        self.holdRemainingMs = holdRemainingMs
         self.peer = peer
         self.rttMedianMs = rttMedianMs
         self.rttP99Ms = rttP99Ms

@@ -19,7 +19,8 @@ extension NodeStatusReport {
             return Self.aligned(lines)
         }
         lines.append(("state", "\(ha.state): \(ha.reason)"))
-        let stepped = ha.steppedDown ? ", stepped down" : ""
+        var stepped = ha.steppedDown ? ", stepped down" : ""
+        if let left = ha.holdRemainingMs { stepped += ", hold \(Self.uptime(Double((left + 999) / 1000))) left" }
         lines.append(("priority", "\(ha.effectivePriority) (configured \(ha.configuredPriority)\(stepped))"))
         if let peer = ha.peer {
             var conditions = peer.alive ? "" : " (dead)"

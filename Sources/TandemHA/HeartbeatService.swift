@@ -272,6 +272,7 @@ public final class HeartbeatService: Sendable {
                 configuredPriority: machine.configuration.priority,
                 effectivePriority: machine.effectivePriority,
                 steppedDown: machine.isSteppedDown,
+                holdRemaining: machine.stepDownEnds.map { max(.zero, now.duration(to: $0)) },
                 peer: peer,
                 rttMedian: core.roundTrips.percentile(50),
                 rttP99: core.roundTrips.percentile(99),

@@ -23,6 +23,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
     public var effectivePriority: Int
     /// Whether an administrative step-down (drill, failover) is in effect.
     public var steppedDown: Bool
+    /// How long the step-down has left, when one is in effect.
+    public var holdRemaining: Duration?
     public var peer: PeerStatus?
     /// Median heartbeat round trip over the last 100 samples.
     public var rttMedian: Duration?

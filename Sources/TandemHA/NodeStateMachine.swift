@@ -83,6 +83,9 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     /// Whether an administrative step-down is in effect.
     public var isSteppedDown: Bool { stepDown != nil }
 
+    /// When the step-down in effect ends (nil: none, or it has not seen its first tick yet).
+    public var stepDownEnds: C.Instant? { stepDown?.until }
+
     /// The next instant at which a tick may change something: the end of the listen period, the peer's dead line,
     /// the end of a peer's INITIAL grace, a preemption delay, or a step-down's end. The service ticks exactly then
     /// (besides every `interval / 2`), so failover does not wait for the next periodic tick. Always after the

@@ -56,6 +56,18 @@ import Testing
         #expect(text.contains("vip         198.18.0.100/24 on eth0: held by lb-a\n") || text.hasSuffix("held by lb-a"))
     }
 
+    /// A node held down by a drill or failover shows the hold and how long it has left.
+    @Test func aHoldShowsWhatIsLeft() throws {
+        var report = StatusFixtures.active
+        var ha = try #require(report.ha)
+        ha.state = "STANDBY"
+        ha.effectivePriority = 0
+        ha.steppedDown = true
+        ha.holdRemainingMs = 250_400
+        report.ha = ha
+        #expect(report.text().contains("priority    0 (configured 150, stepped down, hold 4m 11s left)"))
+    }
+
     /// A node without `ha:` says so.
     @Test func singleNode() {
         let report = NodeStatusReport(node: "solo", pid: 7, uptimeSeconds: 3 * 86_400 + 5 * 3600, ha: nil)

@@ -294,6 +294,21 @@ struct NodeStateMachineTests {
         #expect(simulation.states == [.active, .standby])
     }
 
+    /// A step-down's end is known from its first tick on (what `tandem status` shows as the hold left), and
+    /// the step-down goes when it passes.
+    @Test func aStepDownEndsWhenItsHoldRunsOut() {
+        var simulation = settledPair(preempt: false)
+        #expect(simulation.machines[0].stepDownEnds == nil)
+        simulation.deliver(.command(.stepDown(penalty: 100, duration: .seconds(5))), to: 0)
+        simulation.run(for: interval)
+        let ends = simulation.machines[0].stepDownEnds
+        #expect(ends != nil)
+        if let ends { #expect(simulation.now.duration(to: ends) <= .seconds(5)) }
+        simulation.run(for: .seconds(5))
+        #expect(simulation.machines[0].stepDownEnds == nil)
+        #expect(!simulation.machines[0].isSteppedDown)
+    }
+
     /// Randomized pairs (priorities, preemption, start offsets, backend flaps, 10% loss with at most one
     /// packet lost in a row): never both ACTIVE for longer than two send intervals, and once settled exactly
     /// one ACTIVE.
