@@ -87,6 +87,8 @@ extension HARuntime {
         }
         let drained = drainStart.duration(to: clock.now)
         let stepDown = clock.now
+        // An explicit move beats an older hold: a peer still held by an earlier drill takes the VIPs back.
+        heartbeat.deliver(.command(.announceHandover(duration: plan.wait)))
         heartbeat.deliver(.command(.stepDown(penalty: Int(UInt16.max), duration: plan.hold)))
         var handover: Duration?
         let deadline = stepDown.advanced(by: plan.wait)

@@ -21,7 +21,9 @@ extension HAStatusReport {
         guard !peer.backendsDown else {
             return "every backend server of peer \(peer.name) is down: it could not serve the traffic"
         }
-        guard peer.priority > 0 else {
+        // A peer at 0 only because an earlier drill or failover holds it is fine: the handover's announcement
+        // ends that hold, and an explicit operator move beats the older one.
+        guard peer.priority > 0 || peer.steppedDown else {
             return "peer \(peer.name) advertises priority 0: it cannot take over"
         }
         return nil

@@ -14,6 +14,10 @@ public struct HeartbeatFlags: OptionSet, Sendable, Hashable {
     /// An administrative step-down (`tandem drill`, `tandem failover`) is in effect.
     public static let steppedDown = HeartbeatFlags(rawValue: 1 << 1)
 
+    /// An operator's planned handover (`tandem failover`) is under way on the sender: a hold on the receiver
+    /// (left by an earlier drill or failover) gives way, so the explicit move wins over the older one.
+    public static let handingOver = HeartbeatFlags(rawValue: 1 << 2)
+
     /// The bits this version defines.
-    public static let known: HeartbeatFlags = [.backendsDown, .steppedDown]
+    public static let known: HeartbeatFlags = [.backendsDown, .steppedDown, .handingOver]
 }

@@ -20,6 +20,9 @@ extension NodeStateMachine {
         case stepDown(penalty: Int, duration: Duration)
         /// End a step-down early.
         case resume
+        /// Tell the peer for `duration` that an operator hands the VIPs over to it (`tandem failover`): a hold it
+        /// is under ends, so it can take them.
+        case announceHandover(duration: Duration)
     }
 
     /// The content of one heartbeat as the machine needs it, stamped with its arrival on our clock.

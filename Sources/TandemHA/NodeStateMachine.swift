@@ -55,6 +55,8 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     private var lastSent: C.Instant?
     private var stepDown: StepDown?
     private var lastReannounce: C.Instant?
+    /// Until when heartbeats carry `handingOver`.
+    private var announcingHandoverUntil: C.Instant?
 
     /// - Precondition: a valid node name, `deadAfter ≥ 1` and a positive interval (TandemConfig validates).
     public init(configuration: Configuration) {
@@ -77,6 +79,7 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
         var flags: HeartbeatFlags = []
         if !backendsHealthy { flags.insert(.backendsDown) }
         if stepDown != nil { flags.insert(.steppedDown) }
+        if let until = announcingHandoverUntil, let lastEvent, lastEvent < until { flags.insert(.handingOver) }
         return Advertisement(state: state, priority: UInt16(effectivePriority), flags: flags)
     }
 
@@ -138,6 +141,9 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             stepDown = nil
             decide(at: lastEvent, &actions)
             if !actions.contains(where: \.isSend) { send(at: lastEvent, &actions) }
+        case .command(.announceHandover(let duration)):
+            announcingHandoverUntil = lastEvent?.advanced(by: duration)
+            send(at: lastEvent, &actions)
         }
         return actions
     }
@@ -198,6 +204,8 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             known.priority = heartbeat.priority
             known.flags = heartbeat.flags
             known.lastHeard = max(known.lastHeard, now)
+            // Authenticated, so only the peer can ask: an operator's handover beats a hold left by an older move.
+            if heartbeat.flags.contains(.handingOver) { stepDown = nil }
             peer = known
         } else {
             peer = Peer(

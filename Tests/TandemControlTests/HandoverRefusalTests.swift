@@ -1,6 +1,5 @@
-import Testing
-
 import TandemControl
+import Testing
 
 /// `tandem drill` and `tandem failover` refuse, with the reason, whenever the peer could not serve.
 @Suite("Handover refusal")
@@ -22,6 +21,14 @@ struct HandoverRefusalTests {
     @Test func aSteppedDownPeerMayStillTakeOver() {
         var peer = healthyPeer
         peer.steppedDown = true
+        #expect(report(peer: peer).handoverRefusal(node: "lb-a") == nil)
+    }
+
+    /// A peer held at priority 0 by an earlier drill may take over too: the handover's announcement ends its hold.
+    @Test func aPeerHeldAtZeroMayTakeOver() {
+        var peer = healthyPeer
+        peer.steppedDown = true
+        peer.priority = 0
         #expect(report(peer: peer).handoverRefusal(node: "lb-a") == nil)
     }
 

@@ -309,6 +309,25 @@ struct NodeStateMachineTests {
         #expect(!simulation.machines[0].isSteppedDown)
     }
 
+    /// After a drill held lb-a down for a minute, `tandem failover` on lb-b hands the VIPs back to it at once: the
+    /// announcement in lb-b's authenticated heartbeats ends lb-a's hold, even without preemption.
+    @Test func anOperatorHandoverEndsThePeersHold() {
+        var simulation = settledPair(preempt: false)
+        simulation.deliver(.command(.stepDown(penalty: Int(UInt16.max), duration: .seconds(60))), to: 0)
+        simulation.run(for: .seconds(1))
+        #expect(simulation.states == [.standby, .active])
+        #expect(simulation.machines[0].isSteppedDown)
+        simulation.deliver(.command(.announceHandover(duration: .seconds(3))), to: 1)
+        simulation.deliver(.command(.stepDown(penalty: Int(UInt16.max), duration: .seconds(60))), to: 1)
+        #expect(simulation.machines[1].advertisement.flags.contains(.handingOver))
+        simulation.run(for: .seconds(1))
+        #expect(simulation.states == [.active, .standby])
+        #expect(!simulation.machines[0].isSteppedDown)
+        simulation.run(for: .seconds(3))
+        #expect(!simulation.machines[1].advertisement.flags.contains(.handingOver), "the announcement ends")
+        #expect(simulation.states == [.active, .standby])
+    }
+
     /// Randomized pairs (priorities, preemption, start offsets, backend flaps, 10% loss with at most one
     /// packet lost in a row): never both ACTIVE for longer than two send intervals, and once settled exactly
     /// one ACTIVE.

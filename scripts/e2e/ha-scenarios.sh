@@ -64,6 +64,22 @@ echo "drill: handover $(field "$dir/drill.json" 'd["handoverMs"]') ms, outage $(
 wait_until 8 holder_is lb-a || fail "no failback to lb-a after the drill's hold (holders: $(holders))"
 wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY after the failback"
 
+# --- an operator's failover beats an older hold ---------------------------------------------------------
+# A drill holds lb-a down for a minute; `tandem failover` on lb-b hands the VIP straight back to it.
+ip netns exec "$ns_cl" "$tandem" drill --admin "$dir/lb-a.admin" --probe http://198.18.0.100/ --duration 500ms \
+    --hold 60s --json >"$dir/drill-hold.json" 2>>"$dir/drill.log" || fail "drill with a long hold: $(cat "$dir/drill-hold.json")"
+wait_until 3 holder_is lb-b || fail "the long-hold drill did not move the VIP (holders: $(holders))"
+left=$(status_field lb-a 's["ha"].get("holdRemainingMs") or 0')
+(( left > 50000 )) || fail "tandem status does not show lb-a's hold (${left} ms left)"
+"$tandem" status --admin "$dir/lb-a.admin" | grep -q "hold .* left" || fail "tandem status text does not show the hold"
+"$tandem" failover --admin "$dir/lb-b.admin" --hold 2s --json >"$dir/failover-back.json" 2>"$dir/failover-back.log" ||
+    fail "failover back to the held lb-a: $(cat "$dir/failover-back.json" "$dir/failover-back.log")"
+wait_until 3 holder_is lb-a || fail "the operator's failover did not hand the VIP back to lb-a (holders: $(holders))"
+[[ $(status_field lb-a 's["ha"]["steppedDown"]') == False ]] || fail "lb-a is still held after the failover to it"
+echo "failover beats a hold: lb-a (held ${left} ms more) took the VIP back from lb-b"
+wait_until 5 test "$(status_field lb-b 's["ha"]["steppedDown"]')" = False || fail "lb-b's own 2 s hold did not end"
+wait_until 5 state_is lb-b STANDBY || fail "lb-b not STANDBY after handing back"
+
 # --- planned failover with a keep-alive client ----------------------------------------------------------
 ip netns exec "$ns_cl" python3 "$client" keepalive http://198.18.0.100/ 4 >"$dir/keepalive.json" &
 keepalive_pid=$!; other_pids+=($keepalive_pid)
