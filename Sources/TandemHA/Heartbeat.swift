@@ -13,7 +13,7 @@
 /// | 8+N         | 8    | boot epoch: wall-clock nanoseconds at process start (orders restarts)     |
 /// | 16+N        | 8    | sequence number, starts at 1 per boot epoch, +1 per packet                |
 /// | 24+N        | 1    | state: 0 initial, 1 standby, 2 active, 3 fault (``NodeState``)            |
-/// | 25+N        | 1    | flags (``HeartbeatFlags``): bit 0 backends down, bit 1 stepped down       |
+/// | 25+N        | 1    | flags (``HeartbeatFlags``): bit 0 backends down, 1 stepped down, 2 handing over |
 /// | 26+N        | 2    | effective priority (0 while in fault)                                     |
 /// | 28+N        | 8    | sender timestamp, wall-clock nanoseconds since 1970                       |
 /// | 36+N        | 8    | echo: the last peer timestamp received plus how long it was held (0: none) |
