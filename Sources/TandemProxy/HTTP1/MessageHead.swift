@@ -99,6 +99,15 @@ extension ParsedHead {
     }
 }
 
+/// What a head scan found, with the parser's own kind of refusal.
+enum HeadScan<Problem: Equatable>: Equatable {
+    /// No end yet; pass `scanned` to the next call.
+    case incomplete(scanned: Int)
+    /// The head is the first `length` readable bytes (leading empty lines included).
+    case complete(length: Int)
+    case invalid(Problem)
+}
+
 /// The line-level machinery both head parsers share: finding the end of a head and splitting field lines.
 ///
 /// Both work on the raw bytes of a `ByteBuffer`'s readable region (`withUnsafeReadableBytes`), so a head costs one

@@ -70,13 +70,7 @@ enum RequestHeadParser {
         var maxConnectionTokens: Int
     }
 
-    enum Scan: Equatable {
-        /// No end yet; pass `scanned` to the next call.
-        case incomplete(scanned: Int)
-        /// The head is the first `length` readable bytes (leading empty lines included).
-        case complete(length: Int)
-        case invalid(ProxyErrorResponse)
-    }
+    typealias Scan = HeadScan<ProxyErrorResponse>
 
     /// CRLFs allowed before a request line (RFC 9112 §2.2 asks to ignore at least one): a client that ends a body
     /// with an extra CRLF still works, a stream of them does not keep the connection busy.

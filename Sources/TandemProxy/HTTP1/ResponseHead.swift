@@ -32,11 +32,7 @@ enum ResponseHeadParser {
         var reason: String
     }
 
-    enum Scan: Equatable {
-        case incomplete(scanned: Int)
-        case complete(length: Int)
-        case invalid(ParseError)
-    }
+    typealias Scan = HeadScan<ParseError>
 
     /// Connection options beyond this many are refused: a backend has no reason to send more.
     static let maxConnectionTokens = 64
