@@ -23,17 +23,29 @@ extension ConfigDecoder {
     }
 
     func decodeNode(_ node: Node, _ path: ConfigPath) -> NodeSettings? {
-        guard let fields = open(node, at: path, keys: ["name", "admin", "threads", "drain_timeout"]) else {
+        guard let fields = open(node, at: path, keys: ["name", "admin", "threads", "drain_timeout", "state_directory"]) else {
             return nil
         }
         let name = required(fields, "name", name)
         let admin = optional(fields, "admin", default: NodeSettings.defaultAdminSocketPath, self.path)
         let threads = optional(fields, "threads", default: NodeSettings.defaultThreads, integer(in: 1...256))
         let drainTimeout = optional(fields, "drain_timeout", default: .seconds(30), duration())
+        let stateDirectory = optional(
+            fields,
+            "state_directory",
+            default: NodeSettings.defaultStateDirectory,
+            self.path
+        )
         guard let name else {
             return nil
         }
-        return NodeSettings(name: name, adminSocketPath: admin, threads: threads, drainTimeout: drainTimeout)
+        return NodeSettings(
+            name: name,
+            adminSocketPath: admin,
+            threads: threads,
+            drainTimeout: drainTimeout,
+            stateDirectory: stateDirectory
+        )
     }
 
     /// Reports a `mode: tcp` frontend whose backend uses what only layer 7 can do: a byte tunnel has no URI to hash

@@ -16,18 +16,25 @@ public struct NodeSettings: Sendable, Equatable {
     public var threads: Int
     /// How long a drain waits for open connections before closing them.
     public var drainTimeout: Duration
+    /// Where the HA state file lives (`ha-NODE.state`: the boot epoch and the peers' epochs).
+    public var stateDirectory: String
 
     public init(
         name: String,
         adminSocketPath: String = NodeSettings.defaultAdminSocketPath,
         threads: Int = NodeSettings.defaultThreads,
-        drainTimeout: Duration = .seconds(30)
+        drainTimeout: Duration = .seconds(30),
+        stateDirectory: String = NodeSettings.defaultStateDirectory
     ) {
         self.name = name
         self.adminSocketPath = adminSocketPath
         self.threads = threads
         self.drainTimeout = drainTimeout
+        self.stateDirectory = stateDirectory
     }
+
+    /// systemd's `StateDirectory=tandem`.
+    public static let defaultStateDirectory = "/var/lib/tandem"
 
     public static let defaultAdminSocketPath = "/run/tandem/admin.sock"
 

@@ -19,7 +19,19 @@ public enum HeartbeatRejection: String, Error, Sendable, Hashable, CaseIterable 
     case duplicate
     /// The boot epoch is older than the last accepted one for that node: a packet from before its restart.
     case staleEpoch
-    /// The sender timestamp is outside the allowed window around our wall clock (an old capture, or
-    /// unsynchronised clocks).
-    case clockSkew
+    /// The packet arrived later than the freshness window allows, judged on our monotonic clock against the
+    /// sender's (a delayed or withheld capture). Wall clocks play no part.
+    case late
+    /// A farewell for a boot epoch we do not currently know from that node, or a second one for it.
+    case unexpectedFarewell
+
+    /// Rejections that still show the sender is there and speaking, though we cannot trust what it says: a
+    /// mismatched key, another protocol version, or a clock we cannot place. A node hearing only these from
+    /// its peer reports it loudly and may only suppress its own claim (``ClaimedHeartbeat``).
+    public var showsUntrustedPeer: Bool {
+        switch self {
+        case .unknownVersion, .unknownKeyID, .badMAC, .staleEpoch, .late: true
+        case .malformed, .ownName, .replay, .duplicate, .unexpectedFarewell: false
+        }
+    }
 }

@@ -3,20 +3,24 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The thin I/O shell around ``HeartbeatReceiver`` and ``NodeStateMachine``: a UDP socket on `listen` that sends
-/// the signed heartbeat to every peer address each interval, feeds authenticated datagrams (from any path) to
-/// the machine, ticks it every `interval / 2` and at its next deadline, and carries out its actions. VIP calls
-/// run one at a time, in order, on a task off the event loop, so a slow claim never delays heartbeats.
+/// The thin I/O shell around ``HeartbeatReceiver``, ``NodeStateMachine``, ``PeerClock`` and
+/// ``HeartbeatComposer``: a UDP socket on `listen` that sends the signed heartbeat to every peer address each
+/// interval, feeds authenticated datagrams (from any path) to the machine, ticks it every `interval / 2` and at
+/// its next deadline, and carries out its actions.
+///
+/// Give it an event loop group of its own (the daemon makes a one-thread group): its socket, timers and the
+/// helper connection then never wait behind the data plane, so a stalled proxy loop cannot look like a frozen
+/// node.
+///
+/// VIPs converge: the machine sets whether this node should hold them, and one task (``VIPRunner``) brings the
+/// helper there, one call at a time — retrying failures with backoff, going FAULT when a claim keeps failing
+/// (the peer then takes over), retrying releases until they succeed, and every few seconds comparing what the
+/// helper reports with what it should hold. At start it releases everything: a VIP left by an earlier crash
+/// must not stay on a node that is not ACTIVE.
 ///
 /// Life cycle: ``bind()`` (optional, to learn the bound address), then ``run()`` until the task is cancelled.
 /// On cancellation an ACTIVE node releases its VIPs, then advertises FAULT with priority 0, so the peer claims at
-/// once instead of after the dead window (a crash still fails over after the dead window).
+/// once. If the daemon dies instead, its helper sends the farewell armed at start, with the same effect.
 public final class HeartbeatService: Sendable {
     public typealias Machine = NodeStateMachine<ContinuousClock>
 
@@ -28,48 +32,58 @@ public final class HeartbeatService: Sendable {
         /// Every path to the peer; a heartbeat goes to each.
         public var peers: [SocketAddress]
         public var keyring: HeartbeatKeyring
-        /// Allowed distance between a sender's timestamp and our wall clock.
-        public var clockWindow: Duration
+        /// How much later than the fastest heartbeat one may arrive (monotonic clocks; see ``FreshnessCheck``).
+        public var freshnessWindow: Duration
         /// How often the heartbeat log gets a `summary` line.
         public var summaryInterval: Duration
+        /// The boot epoch and the peers' known epochs; nil: the wall-clock nanosecond at start (tests).
+        public var stateFile: HAStateFile?
+        /// How often the VIPs the helper holds are compared with what this node should hold.
+        public var reconcileInterval: Duration
+        /// How long a failing claim is retried before the node goes FAULT.
+        public var claimRetryLimit: Duration
+        /// How long that FAULT lasts before the node may be a candidate again.
+        public var claimFaultHold: Duration
 
         public init(
             machine: Machine.Configuration,
             listen: SocketAddress,
             peers: [SocketAddress],
             keyring: HeartbeatKeyring,
-            clockWindow: Duration = .seconds(10),
-            summaryInterval: Duration = .seconds(10)
+            freshnessWindow: Duration = .seconds(1),
+            summaryInterval: Duration = .seconds(10),
+            stateFile: HAStateFile? = nil,
+            reconcileInterval: Duration = .seconds(5),
+            claimRetryLimit: Duration = .seconds(1),
+            claimFaultHold: Duration = .seconds(10)
         ) {
             self.machine = machine
             self.listen = listen
             self.peers = peers
             self.keyring = keyring
-            self.clockWindow = clockWindow
+            self.freshnessWindow = freshnessWindow
             self.summaryInterval = summaryInterval
+            self.stateFile = stateFile
+            self.reconcileInterval = reconcileInterval
+            self.claimRetryLimit = claimRetryLimit
+            self.claimFaultHold = claimFaultHold
         }
-    }
-
-    private enum VIPCommand: Sendable {
-        case claim, release, reannounce
     }
 
     private struct Core: Sendable {
         var machine: Machine
         var receiver: HeartbeatReceiver
+        var composer: HeartbeatComposer
+        var peerClock = PeerClock()
         var peers: [SocketAddress]
-        let bootEpoch: UInt64
-        var sequence: UInt64 = 0
-        /// The newest peer timestamp and when (our monotonic clock) it arrived, for the echo.
-        var peerTimestamp: (value: UInt64, receivedAt: ContinuousClock.Instant)?
-        var roundTrips = RoundTripSamples()
-        var vipFailures: UInt64 = 0
         /// The one-shot tick at the machine's next deadline.
         var deadlineTick: (instant: ContinuousClock.Instant, task: Scheduled<Void>)?
+        /// The clocks at the previous periodic tick, to classify a long gap (``PauseCause``).
+        var lastTick: (boottime: UInt64, monotonic: UInt64, threadCPU: UInt64)?
+        var lastPause: String?
     }
 
     private let configuration: Configuration
-    private let vipController: any VIPController
     private let group: any EventLoopGroup
     private let logger: Logger
     private let events: HeartbeatEventRecorder
@@ -77,8 +91,7 @@ public final class HeartbeatService: Sendable {
     private let core: Mutex<Core>
     private let channel = Mutex<(any Channel)?>(nil)
     private let stopping = Mutex(false)
-    private let vipCommands: AsyncStream<VIPCommand>
-    private let vipContinuation: AsyncStream<VIPCommand>.Continuation
+    let vips: VIPRunner
 
     public init(
         configuration: Configuration,
@@ -88,28 +101,36 @@ public final class HeartbeatService: Sendable {
         eventLog: HAEventLog? = nil
     ) {
         self.configuration = configuration
-        self.vipController = vipController
         self.group = group
         self.logger = logger
-        self.events = HeartbeatEventRecorder(
+        let events = HeartbeatEventRecorder(
             log: eventLog ?? HAEventLog(node: configuration.machine.nodeName, path: nil, logger: logger),
             interval: configuration.machine.interval,
             deadWindow: configuration.machine.deadWindow,
             start: ContinuousClock.now
         )
+        self.events = events
+        let epoch = configuration.stateFile?.epoch ?? HAClocks.wall()
         self.core = Mutex(
             Core(
                 machine: Machine(configuration: configuration.machine),
                 receiver: HeartbeatReceiver(
                     ownName: configuration.machine.nodeName,
                     keyring: configuration.keyring,
-                    clockWindow: configuration.clockWindow
+                    freshnessWindow: configuration.freshnessWindow,
+                    knownEpochs: configuration.stateFile?.peerEpochs ?? [:]
                 ),
-                peers: configuration.peers,
-                bootEpoch: Self.wallClockNanoseconds()
+                composer: HeartbeatComposer(nodeName: configuration.machine.nodeName, bootEpoch: epoch),
+                peers: configuration.peers
             )
         )
-        (vipCommands, vipContinuation) = AsyncStream.makeStream(of: VIPCommand.self)
+        self.vips = VIPRunner(
+            controller: vipController,
+            retryLimit: configuration.claimRetryLimit,
+            faultHold: configuration.claimFaultHold,
+            logger: logger,
+            events: events
+        )
     }
 
     /// The bound address once ``bind()`` has run (port 0 in the configuration picks a free port).
@@ -117,9 +138,20 @@ public final class HeartbeatService: Sendable {
         channel.withLock { $0?.localAddress }
     }
 
-    /// Replaces the peer addresses (reload; tests that bind to port 0 first).
+    /// This run's boot epoch.
+    public var bootEpoch: UInt64 { core.withLock { $0.composer.bootEpoch } }
+
+    /// Replaces the peer addresses (reload; tests that bind to port 0 first); the farewell is armed again.
     public func setPeers(_ peers: [SocketAddress]) {
         core.withLock { $0.peers = peers }
+        armFarewell()
+    }
+
+    /// Replaces the keys (SIGHUP re-read the key file): new heartbeats are signed with the new signing key, the
+    /// new set verifies, and the helper gets a farewell signed with the new key.
+    public func replaceKeyring(_ keyring: HeartbeatKeyring) {
+        core.withLock { $0.receiver.keyring = keyring }
+        armFarewell()
     }
 
     /// Binds the UDP socket; idempotent.
@@ -138,7 +170,9 @@ public final class HeartbeatService: Sendable {
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = HeartbeatDatagramHandler { [self] bytes, _ in self.handle(datagram: bytes) }
+                    let handler = HeartbeatDatagramHandler { [self] bytes, source in
+                        self.handle(datagram: bytes, from: source)
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -181,16 +215,23 @@ public final class HeartbeatService: Sendable {
     public func run() async throws {
         try await bind()
         guard let channel = channel.withLock({ $0 }) else { return }
-        let vipTask = Task { [self] in await executeVIPCommands() }
-        let summaryEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.summaryInterval)))
-        let summaries = channel.eventLoop.scheduleRepeatedTask(initialDelay: summaryEvery, delay: summaryEvery) {
-            [self] _ in
+        let eventLoop = channel.eventLoop
+        let vipTask = Task { [vips] in await vips.run(on: eventLoop) { [self] ok in self.claimTrack(ok) } }
+        armFarewell()
+        let summaryEvery = TimeAmount(configuration.summaryInterval)
+        let summaries = eventLoop.scheduleRepeatedTask(initialDelay: summaryEvery, delay: summaryEvery) { [self] _ in
             let status = self.status()
             self.events.summarize(at: clock.now, state: status.state, peerState: status.peer?.state)
         }
-        let tickEvery = TimeAmount.nanoseconds(Int64(HeartbeatReceiver.nanoseconds(configuration.machine.interval / 2)))
-        let ticker = channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: tickEvery) { [self] _ in
-            self.deliver(.tick(clock.now))
+        let reconcileEvery = TimeAmount(configuration.reconcileInterval)
+        let reconciles = eventLoop.scheduleRepeatedTask(initialDelay: reconcileEvery, delay: reconcileEvery) {
+            [vips] _ in vips.reconcile()
+        }
+        let ticker = eventLoop.scheduleRepeatedTask(
+            initialDelay: .zero,
+            delay: TimeAmount(configuration.machine.interval / 2)
+        ) { [self] _ in
+            self.periodicTick()
         }
         let (cancelled, cancelledContinuation) = AsyncStream.makeStream(of: Void.self)
         await withTaskCancellationHandler {
@@ -200,19 +241,13 @@ public final class HeartbeatService: Sendable {
         }
         ticker.cancel()
         summaries.cancel()
+        reconciles.cancel()
         core.withLock { core in
             core.deadlineTick?.task.cancel()
             core.deadlineTick = nil
         }
-        vipContinuation.finish()
+        await vips.shutDown()
         await vipTask.value
-        if core.withLock({ $0.machine.state == .active }) {
-            do {
-                try await vipController.release()
-            } catch {
-                logger.error("releasing the VIPs at shutdown failed: \(error)")
-            }
-        }
         sendFarewell()
         stopping.withLock { $0 = true }
         try? await self.channel.withLock({ $0 })?.close()
@@ -226,6 +261,32 @@ public final class HeartbeatService: Sendable {
         let (actions, deadline) = core.withLock { ($0.machine.receive(event), $0.machine.nextDeadline) }
         perform(actions)
         scheduleTick(at: deadline)
+    }
+
+    /// The periodic tick; first tells a pause of the whole node from a late timer (the log says which).
+    private func periodicTick() {
+        let now = (boottime: HAClocks.boottime(), monotonic: HAClocks.monotonic(), threadCPU: HAClocks.threadCPU())
+        let deadWindow = HeartbeatReceiver.nanoseconds(configuration.machine.deadWindow)
+        let pause = core.withLock { core -> (PauseCause, Duration)? in
+            defer { core.lastTick = now }
+            guard let last = core.lastTick, now.boottime - last.boottime > deadWindow else { return nil }
+            let cause = PauseCause.classify(
+                boottime: now.boottime - last.boottime,
+                monotonic: now.monotonic - last.monotonic,
+                threadCPU: now.threadCPU - last.threadCPU
+            )
+            let gap = Duration.nanoseconds(Int64(now.boottime - last.boottime))
+            core.lastPause = "\(gap) without a tick: \(cause)"
+            return (cause, gap)
+        }
+        if let (cause, gap) = pause {
+            events.notice(.paused, reason: cause.description, silence: gap)
+        }
+        deliver(.tick(clock.now))
+    }
+
+    private func claimTrack(_ ok: Bool) {
+        deliver(.track("vip-claim", ok: ok))
     }
 
     /// Keeps one tick scheduled at the machine's next deadline (replacing an earlier one).
@@ -251,8 +312,10 @@ public final class HeartbeatService: Sendable {
     /// A snapshot for `tandem status`.
     public func status() -> HeartbeatStatus {
         let now = clock.now
+        let vipProblem = vips.problem
         return core.withLock { core in
             let machine = core.machine
+            let deadWindow = machine.configuration.deadWindow
             let peer = machine.peer.map { peer in
                 let age = peer.lastHeard.duration(to: now)
                 return HeartbeatStatus.PeerStatus(
@@ -262,7 +325,16 @@ public final class HeartbeatService: Sendable {
                     flags: peer.flags,
                     lastHeardAge: age,
                     stateAge: peer.stateSince.duration(to: now),
-                    alive: age < machine.configuration.deadWindow
+                    alive: age < deadWindow
+                )
+            }
+            let untrusted = machine.untrusted.flatMap { untrusted -> HeartbeatStatus.UntrustedStatus? in
+                let age = untrusted.lastHeard.duration(to: now)
+                guard age < deadWindow * 10 else { return nil }
+                return HeartbeatStatus.UntrustedStatus(
+                    name: untrusted.claim.name,
+                    problem: untrusted.claim.problem,
+                    lastHeardAge: age
                 )
             }
             return HeartbeatStatus(
@@ -274,53 +346,87 @@ public final class HeartbeatService: Sendable {
                 steppedDown: machine.isSteppedDown,
                 holdRemaining: machine.stepDownEnds.map { max(.zero, now.duration(to: $0)) },
                 peer: peer,
-                rttMedian: core.roundTrips.percentile(50),
-                rttP99: core.roundTrips.percentile(99),
+                untrustedPeer: untrusted,
+                rttMedian: core.peerClock.roundTrips.percentile(50),
+                rttP99: core.peerClock.roundTrips.percentile(99),
+                clockSkew: peer == nil ? nil : core.peerClock.skew,
                 accepted: core.receiver.accepted,
                 rejections: core.receiver.rejections,
                 failingTracks: machine.failingTracks.sorted(),
                 counters: machine.counters,
-                vipFailures: core.vipFailures
+                vipFailures: vips.failures,
+                vipProblem: vipProblem,
+                lastPause: core.lastPause,
+                bootEpoch: core.composer.bootEpoch
             )
         }
     }
 
     // MARK: - Receiving
 
-    private func handle(datagram: [UInt8]) {
+    private func handle(datagram: [UInt8], from source: SocketAddress) {
         let arrival = clock.now
-        let wallNow = Self.wallClockNanoseconds()
+        let arrivalBoottime = HAClocks.boottime()
+        let wallNow = HAClocks.wall()
         var rejected: HeartbeatRejection?
-        var accepted: (name: String, roundTrip: Duration?)?
+        var accepted: (name: String, roundTrip: Duration?, newEpoch: UInt64?)?
         let actions = core.withLock { core -> [Machine.Action] in
-            switch core.receiver.receive(datagram, wallClockNanoseconds: wallNow) {
+            switch core.receiver.receive(datagram, arrival: arrivalBoottime) {
             case .failure(let rejection):
                 if rejection != .duplicate { rejected = rejection }
-                return []
+                guard rejection.showsUntrustedPeer, Self.isPeerAddress(source, of: core.peers),
+                    let claim = ClaimedHeartbeat(parsing: datagram), claim.nodeName != core.composer.nodeName
+                else { return [] }
+                let untrusted = Machine.UntrustedHeartbeat(
+                    name: claim.nodeName,
+                    state: claim.state,
+                    priority: claim.priority,
+                    rejection: rejection,
+                    version: claim.version,
+                    arrival: arrival
+                )
+                return core.machine.receive(.untrusted(untrusted))
             case .success(let heartbeat):
-                var roundTrip: Duration?
-                if heartbeat.echo != 0, wallNow > heartbeat.echo, wallNow - heartbeat.echo < 10_000_000_000 {
-                    let sample = Duration.nanoseconds(Int64(wallNow - heartbeat.echo))
-                    core.roundTrips.add(sample)
-                    roundTrip = sample
+                let previousEpoch = core.machine.peer?.name == heartbeat.nodeName ? core.machine.peer?.epoch : nil
+                let roundTrip: Duration?
+                if heartbeat.kind == .heartbeat {
+                    roundTrip = core.peerClock.received(heartbeat, arrival: arrivalBoottime, wallNow: wallNow)
+                } else {
+                    roundTrip = nil
                 }
-                accepted = (heartbeat.nodeName, roundTrip)
-                core.peerTimestamp = (heartbeat.timestamp, arrival)
+                let newEpoch = previousEpoch == heartbeat.bootEpoch ? nil : heartbeat.bootEpoch
+                accepted = (heartbeat.nodeName, roundTrip, newEpoch)
                 let peerHeartbeat = Machine.PeerHeartbeat(
                     name: heartbeat.nodeName,
                     epoch: heartbeat.bootEpoch,
                     state: heartbeat.state,
                     flags: heartbeat.flags,
                     priority: heartbeat.priority,
-                    arrival: arrival
+                    arrival: arrival,
+                    isFarewell: heartbeat.kind == .farewell
                 )
                 return core.machine.receive(.heartbeat(peerHeartbeat))
             }
         }
         if let rejected { events.rejected(rejected, at: arrival) }
-        if let accepted { events.accepted(from: accepted.name, at: arrival, roundTrip: accepted.roundTrip) }
+        if let accepted {
+            events.accepted(from: accepted.name, at: arrival, roundTrip: accepted.roundTrip)
+            if let epoch = accepted.newEpoch, let stateFile = configuration.stateFile {
+                // Off the heartbeat loop: the write syncs to disk.
+                Task.detached { [logger] in
+                    if let error = stateFile.recordPeer(accepted.name, epoch: epoch) {
+                        logger.error("cannot record \(accepted.name)'s boot epoch: \(error)")
+                    }
+                }
+            }
+        }
         perform(actions)
         scheduleTick(at: core.withLock { $0.machine.nextDeadline })
+    }
+
+    /// Whether `source` is one of the configured peer hosts (any port): only those may make us hold back.
+    static func isPeerAddress(_ source: SocketAddress, of peers: [SocketAddress]) -> Bool {
+        peers.contains { $0.ipAddress == source.ipAddress }
     }
 
     // MARK: - Acting
@@ -331,39 +437,34 @@ public final class HeartbeatService: Sendable {
             case .send(let advertisement):
                 send(advertisement)
             case .claimVIPs:
-                vipContinuation.yield(.claim)
+                vips.hold(true)
             case .releaseVIPs:
-                vipContinuation.yield(.release)
+                vips.hold(false)
             case .reannounceVIPs:
-                vipContinuation.yield(.reannounce)
+                vips.reannounce()
             case .log(let transition):
                 events.transition(transition)
+            case .warnUntrusted(let problem):
+                events.notice(.untrustedPeer, reason: problem)
             }
         }
     }
 
     private func send(_ advertisement: Machine.Advertisement) {
         guard let channel = channel.withLock({ $0 }) else { return }
-        let now = clock.now
-        let wallNow = Self.wallClockNanoseconds()
+        let monotonic = HAClocks.boottime()
+        let wallClock = HAClocks.wall()
         let (packet, peers) = core.withLock { core -> ([UInt8], [SocketAddress]) in
-            core.sequence += 1
-            var echo: UInt64 = 0
-            if let peerTimestamp = core.peerTimestamp {
-                echo = peerTimestamp.value &+ HeartbeatReceiver.nanoseconds(peerTimestamp.receivedAt.duration(to: now))
-            }
-            let heartbeat = Heartbeat(
-                keyID: core.receiver.keyring.signingKey.id,
-                nodeName: configuration.machine.nodeName,
-                bootEpoch: core.bootEpoch,
-                sequence: core.sequence,
-                state: advertisement.state,
+            let packet = core.composer.heartbeat(
+                advertisement.state,
                 flags: advertisement.flags,
                 priority: advertisement.priority,
-                timestamp: wallNow,
-                echo: echo
+                monotonic: monotonic,
+                wallClock: wallClock,
+                echo: core.peerClock.echo(at: monotonic),
+                keyring: core.receiver.keyring
             )
-            return (heartbeat.signed(with: core.receiver.keyring), core.peers)
+            return (packet, core.peers)
         }
         events.sentHeartbeat()
         for peer in peers {
@@ -377,24 +478,23 @@ public final class HeartbeatService: Sendable {
         send(Machine.Advertisement(state: .fault, priority: 0))
     }
 
-    private func executeVIPCommands() async {
-        for await command in vipCommands {
-            do {
-                switch command {
-                case .claim: try await vipController.claim()
-                case .release: try await vipController.release()
-                case .reannounce: try await vipController.reannounce()
-                }
-            } catch {
-                core.withLock { $0.vipFailures += 1 }
-                logger.error("VIP \(command) failed: \(error)")
-            }
+    /// Hands the helper a farewell signed now with the current key, for the peers as configured now.
+    private func armFarewell() {
+        let (packet, peers) = core.withLock { core in
+            (
+                core.composer.farewell(
+                    monotonic: HAClocks.boottime(),
+                    wallClock: HAClocks.wall(),
+                    keyring: core.receiver.keyring
+                ),
+                core.peers
+            )
         }
+        vips.armFarewell(packet, destinations: peers)
     }
 
-    static func wallClockNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    /// Arms the farewell again (the helper connection is new: a restarted helper knows nothing).
+    public func helperReconnected() {
+        armFarewell()
     }
 }

@@ -15,6 +15,14 @@ public struct HeartbeatStatus: Sendable, Hashable {
         public var alive: Bool
     }
 
+    /// A peer heard only through packets that do not authenticate (or are refused as stale).
+    public struct UntrustedStatus: Sendable, Hashable {
+        public var name: String
+        /// The sentence to show, e.g. "heartbeats from lb-b fail authentication: check key_file".
+        public var problem: String
+        public var lastHeardAge: Duration
+    }
+
     public var nodeName: String
     public var state: NodeState
     /// Why the node is in `state`.
@@ -26,10 +34,14 @@ public struct HeartbeatStatus: Sendable, Hashable {
     /// How long the step-down has left, when one is in effect.
     public var holdRemaining: Duration?
     public var peer: PeerStatus?
+    /// Set while packets from a peer address arrive that cannot be trusted.
+    public var untrustedPeer: UntrustedStatus?
     /// Median heartbeat round trip over the last 100 samples.
     public var rttMedian: Duration?
     /// 99th percentile heartbeat round trip over the last 100 samples.
     public var rttP99: Duration?
+    /// The peer's wall clock minus ours (corrected by half the round trip); shown, never used to decide.
+    public var clockSkew: Duration?
     /// Datagrams accepted.
     public var accepted: UInt64
     /// Datagrams rejected, per reason.
@@ -40,4 +52,10 @@ public struct HeartbeatStatus: Sendable, Hashable {
     public var counters: NodeStateMachine<ContinuousClock>.Counters
     /// VIP controller calls that threw.
     public var vipFailures: UInt64
+    /// The newest VIP failure while calls keep failing.
+    public var vipProblem: String?
+    /// The newest gap between the service's ticks longer than the dead window, and its cause.
+    public var lastPause: String?
+    /// This run's boot epoch.
+    public var bootEpoch: UInt64
 }

@@ -11,6 +11,9 @@ extension NodeStateMachine {
         case reannounceVIPs
         /// Log a state change.
         case log(Transition)
+        /// Report loudly (log, heartbeat log) that only untrusted packets arrive from the peer: the sentence
+        /// of ``UntrustedHeartbeat/problem``.
+        case warnUntrusted(String)
     }
 
     /// The part of a heartbeat the machine decides.

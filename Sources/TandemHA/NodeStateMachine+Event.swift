@@ -3,6 +3,9 @@ extension NodeStateMachine {
     public enum Event: Sendable {
         /// An authenticated, admitted heartbeat from the peer.
         case heartbeat(PeerHeartbeat)
+        /// A packet from a peer address that did not authenticate (or was refused as stale) but shows a peer
+        /// speaking: it may suppress or withdraw our claim, never cause one.
+        case untrusted(UntrustedHeartbeat)
         /// The timer; the service delivers one at least every `interval / 2`.
         case tick(C.Instant)
         /// A tracked dependency (e.g. `gateway:198.18.0.1`) changed; any failing track means FAULT.
@@ -33,6 +36,8 @@ extension NodeStateMachine {
         public var flags: HeartbeatFlags
         public var priority: UInt16
         public var arrival: C.Instant
+        /// Sent by the peer's VIP helper when its daemon's connection broke: the daemon is gone.
+        public var isFarewell: Bool
 
         public init(
             name: String,
@@ -40,7 +45,8 @@ extension NodeStateMachine {
             state: NodeState,
             flags: HeartbeatFlags = [],
             priority: UInt16,
-            arrival: C.Instant
+            arrival: C.Instant,
+            isFarewell: Bool = false
         ) {
             self.name = name
             self.epoch = epoch
@@ -48,6 +54,51 @@ extension NodeStateMachine {
             self.flags = flags
             self.priority = priority
             self.arrival = arrival
+            self.isFarewell = isFarewell
+        }
+    }
+
+    /// What an untrusted packet claims (``ClaimedHeartbeat``), why it was refused, and when it arrived.
+    public struct UntrustedHeartbeat: Sendable, Hashable {
+        public var name: String
+        public var state: NodeState
+        public var priority: UInt16
+        public var rejection: HeartbeatRejection
+        /// The protocol version it speaks.
+        public var version: UInt8
+        public var arrival: C.Instant
+
+        public init(
+            name: String,
+            state: NodeState,
+            priority: UInt16,
+            rejection: HeartbeatRejection,
+            version: UInt8 = Heartbeat.version,
+            arrival: C.Instant
+        ) {
+            self.name = name
+            self.state = state
+            self.priority = priority
+            self.rejection = rejection
+            self.version = version
+            self.arrival = arrival
+        }
+
+        /// The sentence `tandem status` and the heartbeat log show while it is all we hear from the peer.
+        public var problem: String {
+            switch rejection {
+            case .badMAC, .unknownKeyID:
+                "heartbeats from \(name) fail authentication: check key_file"
+            case .unknownVersion:
+                "heartbeats from \(name) speak protocol version \(version), this node \(Heartbeat.version): "
+                    + "upgrade both nodes"
+            case .staleEpoch:
+                "heartbeats from \(name) carry an older boot epoch than it sent before: check its state_directory"
+            case .late:
+                "heartbeats from \(name) arrive later than the freshness window allows"
+            case .malformed, .ownName, .replay, .duplicate, .unexpectedFarewell:
+                "heartbeats from \(name) are refused (\(rejection.rawValue))"
+            }
         }
     }
 }

@@ -16,6 +16,15 @@ extension NodeStateMachine {
         public var previousState: NodeState?
         /// Since when it has been continuously present in STANDBY: the clock of `preempt_delay`.
         public var standbySince: C.Instant?
+        /// Its newest word was a farewell from its helper: its daemon is gone.
+        public var farewell: Bool = false
+    }
+
+    /// A peer we hear but cannot trust (see ``Event/untrusted(_:)``).
+    public struct UntrustedPeer: Sendable, Hashable {
+        public var claim: UntrustedHeartbeat
+        /// Arrival of its newest packet.
+        public var lastHeard: C.Instant
     }
 
     /// Counters for `tandem status`.

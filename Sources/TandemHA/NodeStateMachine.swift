@@ -27,6 +27,12 @@
 ///   stepped down before its ACTIVE heartbeat went out); at most once per dead window.
 /// - **FAULT.** Any failing track releases the VIPs and advertises FAULT with priority 0; the peer then claims.
 ///   When every track recovers the node becomes STANDBY (INITIAL if still in its listen period).
+/// - **Untrusted peer** (a mismatched key, another protocol version): its packets are never taken for its word,
+///   but while no authenticated peer is alive, what they claim may suppress our claim (it claims ACTIVE, or
+///   outranks us and is not in FAULT) or withdraw it (it claims ACTIVE and outranks us), never cause one. So
+///   two mis-keyed nodes end with one holder, the one the ranking picks, and a forger can at most keep this
+///   node from holding the VIPs — what flooding the heartbeat link would do anyway. Preemption needs trust and
+///   does not happen between them.
 public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration {
     private struct StepDown: Sendable {
         var penalty: Int
@@ -49,6 +55,8 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     public private(set) var failingTracks: Set<String> = []
     /// Whether at least one local backend is healthy (as last reported).
     public private(set) var backendsHealthy = true
+    /// The newest peer heard only through untrusted packets.
+    public private(set) var untrusted: UntrustedPeer?
 
     private var listenUntil: C.Instant?
     private var lastEvent: C.Instant?
@@ -106,6 +114,7 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             }
         }
         if let until = stepDown?.until { candidates.append(until) }
+        if let untrusted { candidates.append(untrusted.lastHeard.advanced(by: configuration.deadWindow)) }
         guard let lastEvent else { return candidates.min() }
         return candidates.filter { lastEvent < $0 }.min()
     }
@@ -125,6 +134,10 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             observe(heartbeat.arrival, &actions)
             record(heartbeat, &actions)
             decide(at: heartbeat.arrival, &actions)
+        case .untrusted(let claim):
+            observe(claim.arrival, &actions)
+            recordUntrusted(claim, &actions)
+            decide(at: claim.arrival, &actions)
         case .track(let name, let ok):
             if ok { failingTracks.remove(name) } else { failingTracks.insert(name) }
             decide(at: lastEvent, &actions)
@@ -188,6 +201,10 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     private mutating func record(_ heartbeat: PeerHeartbeat, _ actions: inout [Action]) {
         let now = heartbeat.arrival
         counters.heartbeats += 1
+        if untrusted?.claim.name == heartbeat.name {
+            untrusted = nil
+            if state == .standby { reason = "heartbeats from \(heartbeat.name) authenticate again" }
+        }
         if let known = peer, known.name != heartbeat.name, isLive(known, at: now) {
             counters.ignoredThirdNode += 1
             return
@@ -204,6 +221,7 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             known.priority = heartbeat.priority
             known.flags = heartbeat.flags
             known.lastHeard = max(known.lastHeard, now)
+            known.farewell = heartbeat.isFarewell
             // Authenticated, so only the peer can ask: an operator's handover beats a hold left by an older move.
             if heartbeat.flags.contains(.handingOver) { stepDown = nil }
             peer = known
@@ -217,7 +235,8 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
                 lastHeard: now,
                 stateSince: now,
                 previousState: nil,
-                standbySince: heartbeat.state == .standby ? now : nil
+                standbySince: heartbeat.state == .standby ? now : nil,
+                farewell: heartbeat.isFarewell
             )
         }
         guard state == .active, let peer else { return }
@@ -237,6 +256,41 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
                 &actions
             )
         }
+    }
+
+    /// Keeps what an untrusted packet claims while no authenticated peer is alive, and warns when such a peer
+    /// appears or its problem changes.
+    private mutating func recordUntrusted(_ claim: UntrustedHeartbeat, _ actions: inout [Action]) {
+        let now = claim.arrival
+        if let peer, isLive(peer, at: now) { return }
+        let wasLive = untrusted.map { $0.lastHeard.duration(to: now) < configuration.deadWindow } ?? false
+        let problemChanged = untrusted?.claim.problem != claim.problem
+        untrusted = UntrustedPeer(claim: claim, lastHeard: max(untrusted?.lastHeard ?? now, now))
+        if !wasLive || problemChanged { actions.append(.warnUntrusted(claim.problem)) }
+    }
+
+    /// The untrusted peer that counts now: heard within the dead window while no authenticated peer is.
+    private func liveUntrusted(at now: C.Instant) -> UntrustedPeer? {
+        guard let untrusted, untrusted.lastHeard.duration(to: now) < configuration.deadWindow else { return nil }
+        if let peer, isLive(peer, at: now) { return nil }
+        return untrusted
+    }
+
+    private func untrustedOutranksUs(_ untrusted: UntrustedPeer) -> Bool {
+        let ours = effectivePriority
+        let theirs = Int(untrusted.claim.priority)
+        return theirs > ours || (theirs == ours && untrusted.claim.name < configuration.nodeName)
+    }
+
+    /// Whether what the untrusted peer claims keeps us from claiming: it holds the VIPs, or would take them.
+    private func untrustedSuppressesClaim(_ untrusted: UntrustedPeer) -> Bool {
+        untrusted.claim.state == .active || (untrusted.claim.state != .fault && untrustedOutranksUs(untrusted))
+    }
+
+    private func suppression(_ untrusted: UntrustedPeer) -> String {
+        let claim = untrusted.claim
+        return "\(claim.problem); it claims \(claim.state) with priority \(claim.priority) "
+            + "(ours \(effectivePriority)), so this node does not claim"
     }
 
     /// Re-announces at most once per dead window: one episode (a heal) yields one announcement.
@@ -299,6 +353,15 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
 
     private mutating func decideAfterListening(_ livePeer: Peer?, at now: C.Instant, _ actions: inout [Action]) {
         guard let peer = livePeer else {
+            if let untrusted = liveUntrusted(at: now) {
+                if untrustedSuppressesClaim(untrusted) {
+                    transition(to: .standby, suppression(untrusted), at: now, &actions)
+                } else {
+                    let why = "\(untrusted.claim.problem); we outrank what it claims: claimed"
+                    transition(to: .active, why, at: now, &actions)
+                }
+                return
+            }
             transition(to: .active, "no heartbeat from the peer for \(configuration.deadWindow)", at: now, &actions)
             return
         }
@@ -323,17 +386,29 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
 
     private mutating func decideInStandby(_ livePeer: Peer?, at now: C.Instant, _ actions: inout [Action]) {
         guard let peer = livePeer else {
-            if !isListening {
-                let why = "peer dead: no valid heartbeat for \(configuration.deadWindow)"
-                transition(to: .active, why, at: now, &actions)
+            guard !isListening else { return }
+            if let untrusted = liveUntrusted(at: now) {
+                if untrustedSuppressesClaim(untrusted) {
+                    reason = suppression(untrusted)
+                } else {
+                    let why = "\(untrusted.claim.problem); we outrank what it claims: claimed"
+                    transition(to: .active, why, at: now, &actions)
+                }
+                return
             }
+            let why = "peer dead: no valid heartbeat for \(configuration.deadWindow)"
+            transition(to: .active, why, at: now, &actions)
             return
         }
         switch peer.state {
         case .active:
             return
         case .fault:
-            transition(to: .active, "\(peer.name) is in FAULT", at: now, &actions)
+            let why =
+                peer.farewell
+                ? "\(peer.name)'s daemon is gone: its VIP helper sent the farewell"
+                : "\(peer.name) is in FAULT"
+            transition(to: .active, why, at: now, &actions)
         case .standby:
             if outranks(peer) {
                 let why = "\(peer.name) is STANDBY and we outrank it (\(ranking(peer)))"
@@ -354,6 +429,13 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     private mutating func decideInActive(_ livePeer: Peer?, at now: C.Instant, _ actions: inout [Action]) {
+        if livePeer == nil, let untrusted = liveUntrusted(at: now), untrusted.claim.state == .active,
+            untrustedOutranksUs(untrusted)
+        {
+            let why = "\(untrusted.claim.problem); it claims ACTIVE and outranks us: released"
+            transition(to: .standby, why, at: now, &actions)
+            return
+        }
         guard let peer = livePeer, peer.state == .standby, let standbySince = peer.standbySince, !outranks(peer) else {
             return
         }

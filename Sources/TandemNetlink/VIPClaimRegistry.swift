@@ -24,6 +24,8 @@ final class VIPClaimRegistry {
     private var netlink: NetlinkSocket?
     private let announcer = VIPAnnouncer()
     private var claims: [VIPBinding: Claim] = [:]
+    /// Each connection's armed farewell.
+    private var farewells: [ObjectIdentifier: Farewell] = [:]
 
     init(configuration: VIPHelperConfiguration, eventLoop: EventLoop, logger: Logger) {
         self.configuration = configuration
@@ -37,6 +39,17 @@ final class VIPClaimRegistry {
         switch request.op {
         case .list:
             return list()
+        case .arm:
+            switch Farewell.validated(request) {
+            case .success(let farewell):
+                farewells[owner] = farewell
+                return VIPHelperResponse(ok: true)
+            case .failure(let refusal):
+                return .failure(refusal.message)
+            }
+        case .disarm:
+            farewells[owner] = nil
+            return VIPHelperResponse(ok: true)
         case .claim, .release, .announce:
             let binding: VIPBinding
             switch validatedBinding(request) {
@@ -47,15 +60,25 @@ final class VIPClaimRegistry {
             case .claim: return claim(binding, for: owner)
             case .release: return release(binding)
             case .announce: return announce(binding)
-            case .list: preconditionFailure("handled above")
+            case .list, .arm, .disarm: preconditionFailure("handled above")
             }
         }
     }
 
     /// Releases every VIP that only `owner` held: the daemon behind that connection exited or crashed, and a
-    /// crashed daemon must not keep the address while its peer claims it.
+    /// crashed daemon must not keep the address while its peer claims it. Then sends the connection's armed
+    /// farewell, so the peer claims at once: release first, so the pair never has two holders.
     func connectionClosed(_ owner: ObjectIdentifier) {
         eventLoop.preconditionInEventLoop()
+        defer {
+            if let farewell = farewells.removeValue(forKey: owner) {
+                let sent = farewell.send()
+                logger.notice(
+                    "client connection closed: sent its farewell to the peer",
+                    metadata: ["destinations": "\(farewell.destinations.count)", "sent": "\(sent)"]
+                )
+            }
+        }
         for (binding, var claim) in claims where claim.owners.contains(owner) {
             claim.owners.remove(owner)
             if claim.owners.isEmpty {

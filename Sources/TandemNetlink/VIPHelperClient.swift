@@ -64,6 +64,21 @@ public final class VIPHelperClient: Sendable {
         try await send(VIPHelperRequest(op: .list)).vips ?? []
     }
 
+    /// Hands the helper a signed farewell to send to `destinations` if this connection breaks.
+    public func arm(farewell packet: [UInt8], destinations: [SocketAddress]) async throws {
+        let texts = destinations.compactMap { address -> String? in
+            guard let host = address.ipAddress, let port = address.port else { return nil }
+            return address.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
+        let request = VIPHelperRequest(op: .arm, packet: Data(packet).base64EncodedString(), destinations: texts)
+        _ = try await stepsOf(request)
+    }
+
+    /// Withdraws the farewell.
+    public func disarm() async throws {
+        _ = try await stepsOf(VIPHelperRequest(op: .disarm))
+    }
+
     /// Completes when the connection closes (the helper stopped, or `close()`).
     public var closeFuture: EventLoopFuture<Void> {
         channel.closeFuture

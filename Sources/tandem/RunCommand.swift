@@ -52,8 +52,9 @@ struct RunCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.node.threads)
         let services: [any Service]
+        let ha: HARuntime?
         do {
-            services = try await startServices(configuration: configuration, group: group, logger: logger)
+            (services, ha) = try await startServices(configuration: configuration, group: group, logger: logger)
         } catch {
             printError("tandem: cannot start: \(error)")
             try? await group.shutdownGracefully()
@@ -68,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         )
         try await serviceGroup.run()
         try await group.shutdownGracefully()
+        try await ha?.eventLoopGroup.shutdownGracefully()
         logger.info("stopped")
     }
 
@@ -77,13 +79,13 @@ struct RunCommand: AsyncParsableCommand {
         configuration: TandemConfiguration,
         group: MultiThreadedEventLoopGroup,
         logger: Logger
-    ) async throws -> [any Service] {
+    ) async throws -> (services: [any Service], ha: HARuntime?) {
         let proxy = try ProxyServer(configuration: configuration, group: group, logger: logger)
         try await proxy.start()
         var ha: HARuntime?
         var trackers: [any Service] = []
         if let settings = configuration.ha {
-            let runtime = try await HARuntime.start(node: configuration.node, ha: settings, group: group, logger: logger)
+            let runtime = try await HARuntime.start(node: configuration.node, ha: settings, logger: logger)
             ha = runtime
             if settings.track.contains(where: { if case .backends = $0 { true } else { false } }) {
                 trackers.append(
@@ -101,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         var reloadActions = [HangupReloader.Action(name: "TLS certificates") { _ = proxy.reloadTLS() }]
         if let ha {
             reloadActions.append(HangupReloader.Action(name: "heartbeat log") { ha.eventLog.reopen() })
+            reloadActions.append(HangupReloader.Action(name: "heartbeat keys") { ha.reloadKeys() })
         }
         let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
@@ -109,10 +112,22 @@ struct RunCommand: AsyncParsableCommand {
             router.registerHandover(ha: ha) { proxy.windDownKeepAlive($0) }
         }
         // `tandem reload` does what SIGHUP does, and reports the TLS results.
-        let eventLog = ha?.eventLog
-        router.register("reload") { _ in
-            eventLog?.reopen()
-            return AdminResponse(tlsReload: proxy.reloadTLS())
+        router.register("reload") { [ha] _ in
+            ha?.eventLog.reopen()
+            var response = AdminResponse(tlsReload: proxy.reloadTLS())
+            if let keys = ha?.reloadKeys() {
+                response.message = [response.message, keys.ok ? keys.message : nil].compactMap { $0 }.joined(
+                    separator: "\n"
+                )
+                if !keys.ok {
+                    response.ok = false
+                    response.error = [response.error, keys.message].compactMap { $0 }.joined(separator: "\n")
+                }
+            }
+            return response
+        }
+        if getenv("TANDEM_DEBUG_COMMANDS") != nil {
+            router.registerDebug(proxyGroup: group, logger: logger)
         }
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,
@@ -125,9 +140,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // The data plane and the HA pair matter more than the admin API: serve without it.
             logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
-            return [reloader, proxy] + (ha?.services ?? []) + trackers
+            return ([reloader, proxy] + (ha?.services ?? []) + trackers, ha)
         }
-        return [reloader, admin, proxy] + (ha?.services ?? []) + trackers
+        return ([reloader, admin, proxy] + (ha?.services ?? []) + trackers, ha)
     }
 }
 

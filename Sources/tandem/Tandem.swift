@@ -18,7 +18,7 @@ struct Tandem: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
-            LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self,
+            LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self, DebugCommand.self,
         ]
     )
 

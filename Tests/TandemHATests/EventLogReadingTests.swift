@@ -61,7 +61,7 @@ struct EventLogReadingTests {
         ]
         let table = HAEventTable(nodes: events.map(\.node), highlight: false)
         let rows = [table.header] + events.map(table.row)
-        let offset = 23 + 2 + table.nodeWidth + 2 + 12 + 2
+        let offset = 23 + 2 + table.nodeWidth + 2 + HAEventTable.eventWidth + 2
         #expect(String(decoding: Array(table.header.utf8)[(offset - 2)...], as: UTF8.self) == "  DETAILS")
         for row in rows.dropFirst() {
             let bytes = Array(row.utf8)

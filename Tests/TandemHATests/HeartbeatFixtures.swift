@@ -30,7 +30,8 @@ enum HeartbeatFixtures {
             state: NodeState.allCases.randomElement(using: &generator)!,
             flags: HeartbeatFlags(rawValue: UInt8.random(in: 0...3, using: &generator)),
             priority: UInt16.random(in: 0...255, using: &generator),
-            timestamp: generator.next(),
+            monotonic: generator.next(),
+            wallClock: generator.next(),
             echo: generator.next()
         )
     }
@@ -39,16 +40,21 @@ enum HeartbeatFixtures {
         name: String = "lb-b",
         epoch: UInt64 = 7,
         sequence: UInt64 = 1,
-        timestamp: UInt64 = 1_000_000_000_000
+        monotonic: UInt64 = 1_000_000_000_000,
+        wallClock: UInt64 = 1_780_000_000_000_000_000,
+        state: NodeState = .standby,
+        kind: Heartbeat.Kind = .heartbeat
     ) -> Heartbeat {
         Heartbeat(
+            kind: kind,
             keyID: 1,
             nodeName: name,
             bootEpoch: epoch,
             sequence: sequence,
-            state: .standby,
+            state: state,
             priority: 100,
-            timestamp: timestamp,
+            monotonic: monotonic,
+            wallClock: wallClock,
             echo: 0
         )
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Heartbeat wire format")
 struct HeartbeatWireTests {
-    /// A signed heartbeat authenticates back to the same values, and its length is 76 + name bytes.
+    /// A signed heartbeat authenticates back to the same values, and its length is 84 + name bytes.
     @Test func roundTrip() throws {
         var generator = SplitMix64(seed: 1)
         for _ in 0..<500 {
@@ -27,22 +27,24 @@ struct HeartbeatWireTests {
             state: .active,
             flags: .steppedDown,
             priority: 0x0A0B,
-            timestamp: 0x2122_2324_2526_2728,
+            monotonic: 0x2122_2324_2526_2728,
+            wallClock: 0x4142_4344_4546_4748,
             echo: 0x3132_3334_3536_3738
         )
         let keyring = HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 9, fill: 0x42))
         let packet = heartbeat.signed(with: keyring)
         let expectedBody: [UInt8] =
-            [0x54, 0x44, 0x48, 0x41, 1, 1, 9, 2, 0x61, 0x62]
+            [0x54, 0x44, 0x48, 0x41, 2, 1, 9, 2, 0x61, 0x62]
             + [1, 2, 3, 4, 5, 6, 7, 8] + [0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18] + [2] + [2]
             + [0x0A, 0x0B]
-            + [0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28] + [0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38]
+            + [0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28] + [0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]
+            + [0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38]
         #expect(Array(packet.prefix(expectedBody.count)) == expectedBody)
         #expect(packet.count == expectedBody.count + 32)
         // Computed independently: `openssl dgst -sha256 -mac HMAC -macopt hexkey:4242...42` over the body above.
         let expectedMAC: [UInt8] = [
-            0xA0, 0x42, 0xB4, 0xB2, 0xDB, 0xBC, 0xA6, 0x6F, 0x16, 0x72, 0x00, 0x44, 0xD1, 0xE4, 0x76, 0xDD,
-            0x3C, 0xA2, 0xD3, 0xC7, 0xCE, 0xAB, 0xCE, 0xE5, 0xD2, 0x2E, 0x83, 0xE3, 0x3F, 0xE7, 0xE6, 0x55,
+            0x49, 0x89, 0x85, 0x76, 0xEA, 0x1F, 0xFC, 0x39, 0xAB, 0xF6, 0xF0, 0xA9, 0x5D, 0x9F, 0xBF, 0xC3,
+            0xF2, 0x00, 0xDC, 0xDF, 0xD5, 0x09, 0xED, 0x13, 0x0D, 0x0E, 0x71, 0x78, 0xD8, 0x11, 0xFA, 0xB9,
         ]
         #expect(Array(packet.suffix(32)) == expectedMAC)
     }
@@ -101,7 +103,7 @@ struct HeartbeatWireTests {
             #expect(throws: HeartbeatRejection.self) { try Heartbeat.authenticate(garbage, keyring: keyring) }
         }
         var otherVersion = packet
-        otherVersion[4] = 2
+        otherVersion[4] = 3
         #expect(throws: HeartbeatRejection.unknownVersion) {
             try Heartbeat.authenticate(otherVersion, keyring: keyring)
         }

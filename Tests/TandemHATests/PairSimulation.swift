@@ -24,6 +24,7 @@ struct PairSimulation {
     private(set) var releases: [[Instant]] = [[], []]
     private(set) var reannounces: [[Instant]] = [[], []]
     private(set) var transitions: [[(Instant, Machine.Transition)]] = [[], []]
+    private(set) var warnings: [[String]] = [[], []]
     /// Arrival of the newest packet delivered to each node.
     private(set) var lastDelivery: [Instant?] = [nil, nil]
     /// The longest time both nodes held the VIPs at once.
@@ -34,6 +35,8 @@ struct PairSimulation {
     var frozen = [false, false]
     /// Per direction (index = sender): whether packets go through.
     var linkUp = [true, true]
+    /// Per receiver: whether packets authenticate (false: a mismatched key, delivered as untrusted).
+    var keysMatch = [true, true]
     var lossRate = 0.0
     var maximumConsecutiveLosses = 1
     var generator = SplitMix64(seed: 1)
@@ -104,7 +107,18 @@ struct PairSimulation {
             var heartbeat = packet.heartbeat
             heartbeat.arrival = now
             lastDelivery[index] = now
-            apply(machines[index].receive(.heartbeat(heartbeat)), from: index)
+            if keysMatch[index] {
+                apply(machines[index].receive(.heartbeat(heartbeat)), from: index)
+            } else {
+                let claim = Machine.UntrustedHeartbeat(
+                    name: heartbeat.name,
+                    state: heartbeat.state,
+                    priority: heartbeat.priority,
+                    rejection: .badMAC,
+                    arrival: now
+                )
+                apply(machines[index].receive(.untrusted(claim)), from: index)
+            }
         }
     }
 
@@ -123,6 +137,8 @@ struct PairSimulation {
                 reannounces[index].append(now)
             case .log(let transition):
                 transitions[index].append((now, transition))
+            case .warnUntrusted(let problem):
+                warnings[index].append(problem)
             }
         }
     }

@@ -27,31 +27,72 @@ public final class HARuntime: Sendable {
     public let gatewayTrackers: [GatewayTracker]
     /// The heartbeat log (`ha.log`); the daemon reopens it on SIGHUP.
     public let eventLog: HAEventLog
+    /// The one-thread event loop group of the heartbeat service, its timers and the helper connection: never
+    /// shared with the proxy, so a stall on the data plane cannot delay a heartbeat.
+    public let eventLoopGroup: MultiThreadedEventLoopGroup
     private let vips: [(address: String, interface: String)]
+    private let keyFile: String
+    private let logger: Logger
 
     private init(
         heartbeat: HeartbeatService,
         vipController: HelperVIPController,
         gatewayTrackers: [GatewayTracker],
         eventLog: HAEventLog,
-        vips: [(address: String, interface: String)]
+        eventLoopGroup: MultiThreadedEventLoopGroup,
+        vips: [(address: String, interface: String)],
+        keyFile: String,
+        logger: Logger
     ) {
         self.heartbeat = heartbeat
         self.vipController = vipController
         self.gatewayTrackers = gatewayTrackers
         self.eventLog = eventLog
+        self.eventLoopGroup = eventLoopGroup
         self.vips = vips
+        self.keyFile = keyFile
+        self.logger = logger
     }
 
-    /// Loads the key file, connects to the VIP helper (retrying for `helperWait`), binds the heartbeat socket.
+    /// Loads the key file and the state file, connects to the VIP helper (retrying for `helperWait`), binds the
+    /// heartbeat socket, all on an event loop group of its own.
     /// - Throws: ``HAStartError`` naming the file, socket or address at fault.
     public static func start(
         node: NodeSettings,
         ha: HASettings,
-        group: any EventLoopGroup,
         logger: Logger,
         helperWait: Duration = .seconds(5)
     ) async throws(HAStartError) -> HARuntime {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            return try await start(node: node, ha: ha, group: group, logger: logger, helperWait: helperWait)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func start(
+        node: NodeSettings,
+        ha: HASettings,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger,
+        helperWait: Duration
+    ) async throws(HAStartError) -> HARuntime {
+        if let offset = getenv("TANDEM_DEBUG_WALL_CLOCK_OFFSET").flatMap({ Int64(String(cString: $0)) }) {
+            HAClocks.wallClockOffset.store(offset * 1_000_000_000, ordering: .relaxed)
+            logger.warning("TANDEM_DEBUG_WALL_CLOCK_OFFSET: the wall clock reads \(offset) s off")
+        }
+        let stateFile: HAStateFile
+        do {
+            stateFile = try HAStateFile.begin(
+                directory: node.stateDirectory,
+                node: node.name,
+                wallSeconds: HAClocks.wall() / 1_000_000_000
+            )
+        } catch {
+            throw HAStartError("node.state_directory: \(error)")
+        }
         let keyring: HeartbeatKeyring
         do {
             keyring = try HeartbeatKeyring.load(path: ha.keyFile)
@@ -108,7 +149,10 @@ public final class HARuntime: Sendable {
                 listen: listen,
                 peers: peers,
                 keyring: keyring,
-                summaryInterval: summaryInterval ?? .seconds(10)
+                // Late beyond twice the dead window, a heartbeat is worse than none; 1 s absorbs scheduling noise.
+                freshnessWindow: max(.seconds(1), ha.interval * ha.deadAfter * 2),
+                summaryInterval: summaryInterval ?? .seconds(10),
+                stateFile: stateFile
             ),
             vipController: vipController,
             group: group,
@@ -123,6 +167,7 @@ public final class HARuntime: Sendable {
         }
         vipController.onConnectionChange { [heartbeat] ok in
             heartbeat.deliver(.track("vip-helper", ok: ok))
+            if ok { heartbeat.helperReconnected() }
         }
         let trackers = gateways.map { gateway in
             GatewayTracker(settings: gateway, logger: logger) { [heartbeat] name, ok in
@@ -134,7 +179,7 @@ public final class HARuntime: Sendable {
             metadata: [
                 "listen": "\(ha.listen)", "peers": "\(ha.peers.map(\.description).joined(separator: ","))",
                 "interval": "\(ha.interval)", "dead_after": "\(ha.deadAfter)", "priority": "\(ha.priority)",
-                "keys": "\(keyring.keys.count)", "helper": "\(helperPath)",
+                "keys": "\(keyring.keys.count)", "helper": "\(helperPath)", "epoch": "\(stateFile.epoch)",
             ]
         )
         return HARuntime(
@@ -142,8 +187,28 @@ public final class HARuntime: Sendable {
             vipController: vipController,
             gatewayTrackers: trackers,
             eventLog: eventLog,
-            vips: ha.vips.map { ($0.address.description, $0.interface) }
+            eventLoopGroup: group,
+            vips: ha.vips.map { ($0.address.description, $0.interface) },
+            keyFile: ha.keyFile,
+            logger: logger
         )
+    }
+
+    /// Re-reads the key file (SIGHUP, `tandem reload`): a good file replaces the keys at once; a bad one
+    /// changes nothing and says why. Returns the sentence for the reload report.
+    @discardableResult
+    public func reloadKeys() -> (ok: Bool, message: String) {
+        do {
+            let keyring = try HeartbeatKeyring.load(path: keyFile)
+            heartbeat.replaceKeyring(keyring)
+            let ids = keyring.keys.map { String($0.id) }.joined(separator: ", ")
+            let message = "heartbeat keys: \(keyFile) re-read: keys \(ids), key \(keyring.signingKey.id) signs"
+            eventLog.record(.notice(.keysReloaded, reason: message, ok: true, node: eventLog.node))
+            return (true, message)
+        } catch {
+            eventLog.record(.notice(.keysReloaded, ok: false, error: error.description, node: eventLog.node))
+            return (false, "heartbeat keys: \(error.description); the old keys stay in force")
+        }
     }
 
     /// The services in start order (helper watcher, trackers, heartbeat); shutdown runs in reverse, so the

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import TandemHA
@@ -11,7 +12,7 @@ import TandemNetlink
 /// it reports `false` to its observer — the daemon turns that into the failing track `vip-helper`, so the node
 /// goes FAULT and its peer takes over — then reconnects every second; once back, it releases every VIP (a
 /// restarted helper does not know what its predecessor added) and reports `true`.
-public final class HelperVIPController: VIPController, Service, Sendable {
+public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     /// Opens a new helper connection.
     public typealias Connect = @Sendable () async throws -> VIPHelperClient
 
@@ -66,6 +67,31 @@ public final class HelperVIPController: VIPController, Service, Sendable {
         try await forEachBinding("re-announced", .vipAnnounce) { client, binding in
             try await client.announce(vip: binding.vip, interface: binding.interface)
         }
+    }
+
+    public func holdings() async throws -> VIPHoldings {
+        guard let client = client.withLock({ $0 }) else {
+            throw HelperVIPControllerError(failures: ["no connection to the VIP helper"])
+        }
+        let entries = try await client.list()
+        var present: [String] = []
+        var missing: [String] = []
+        for binding in bindings {
+            let held = entries.contains { entry in
+                entry.present && entry.interface == binding.interface && VIP(parsing: entry.vip) == binding.vip
+            }
+            if held { present.append(binding.description) } else { missing.append(binding.description) }
+        }
+        return VIPHoldings(present: present, missing: missing)
+    }
+
+    public func armFarewell(_ packet: [UInt8], destinations: [SocketAddress]) async throws {
+        guard let client = client.withLock({ $0 }) else { return }
+        try await client.arm(farewell: packet, destinations: destinations)
+    }
+
+    public func disarmFarewell() async throws {
+        try await client.withLock({ $0 })?.disarm()
     }
 
     /// Reconnects after each connection loss until graceful shutdown; then closes the connection, which makes

@@ -45,6 +45,11 @@ extension HAStatusReport {
             transitions: status.counters.transitions,
             vipFailures: status.vipFailures
         )
+        warning = status.untrustedPeer?.problem
+        clockSkewMs = status.clockSkew.map(Self.milliseconds)
+        vipProblem = status.vipProblem
+        lastPause = status.lastPause
+        bootEpoch = status.bootEpoch
     }
 
     /// Milliseconds of `duration` with microsecond resolution.

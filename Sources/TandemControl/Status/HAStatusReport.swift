@@ -77,6 +77,17 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
     public var transitions: UInt64
     /// VIP helper calls that failed.
     public var vipFailures: UInt64
+    /// Set while only untrusted packets arrive from a peer address, e.g. "heartbeats from lb-b fail
+    /// authentication: check key_file".
+    public var warning: String?
+    /// The peer's wall clock minus ours (shown only: no decision uses wall clocks).
+    public var clockSkewMs: Double?
+    /// The newest VIP failure while calls keep failing.
+    public var vipProblem: String?
+    /// The newest pause of the heartbeat service longer than the dead window, and its cause.
+    public var lastPause: String?
+    /// This run's boot epoch (kept in the state file).
+    public var bootEpoch: UInt64?
 
     public init(
         state: String,

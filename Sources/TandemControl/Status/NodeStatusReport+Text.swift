@@ -19,6 +19,7 @@ extension NodeStatusReport {
             return Self.aligned(lines)
         }
         lines.append(("state", "\(ha.state): \(ha.reason)"))
+        if let warning = ha.warning { lines.append(("warning", warning)) }
         var stepped = ha.steppedDown ? ", stepped down" : ""
         if let left = ha.holdRemainingMs { stepped += ", hold \(Self.uptime(Double((left + 999) / 1000))) left" }
         lines.append(("priority", "\(ha.effectivePriority) (configured \(ha.configuredPriority)\(stepped))"))
@@ -41,6 +42,10 @@ extension NodeStatusReport {
         } else {
             lines.append(("rtt", "no samples yet"))
         }
+        if let skew = ha.clockSkewMs {
+            let direction = skew >= 0 ? "ahead" : "behind"
+            lines.append(("clock skew", "peer \(Self.milliseconds(abs(skew))) \(direction) (shown only; never decides)"))
+        }
         var heartbeats = "\(ha.accepted) accepted, \(ha.rejectedTotal) rejected"
         let nonzero = ha.rejected.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if !nonzero.isEmpty {
@@ -53,6 +58,8 @@ extension NodeStatusReport {
         if ha.vipFailures > 0 {
             lines.append(("vip errors", "\(ha.vipFailures) VIP helper calls failed (see the log)"))
         }
+        if let problem = ha.vipProblem { lines.append(("vip problem", problem)) }
+        if let pause = ha.lastPause { lines.append(("last pause", pause)) }
         for vip in ha.vips {
             let holder: String =
                 if let holder = vip.holder {

@@ -55,6 +55,26 @@ extension HAEvent {
         return event
     }
 
+    /// A notice of `kind` (untrusted peer, pause, VIP fault, reconciliation, key reload) with what applies.
+    public static func notice(
+        _ kind: Kind,
+        reason: String? = nil,
+        peer: String? = nil,
+        ok: Bool? = nil,
+        error: String? = nil,
+        silence: Duration? = nil,
+        node: String,
+        at time: EventTimestamp = .now()
+    ) -> HAEvent {
+        var event = HAEvent(time: time, node: node, event: kind)
+        event.reason = reason
+        event.peer = peer
+        event.ok = ok
+        event.error = error
+        event.silentMs = silence.map(milliseconds)
+        return event
+    }
+
     /// The result of one VIP operation (`kind` is `vipClaim`, `vipRelease` or `vipAnnounce`).
     public static func vip(
         _ kind: Kind,

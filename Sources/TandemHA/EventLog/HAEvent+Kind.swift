@@ -21,5 +21,15 @@ extension HAEvent {
         case vipAnnounce = "vip_announce"
         /// The periodic heartbeat statistics.
         case summary
+        /// Only untrusted packets arrive from the peer (`peer`, `reason`: the problem, e.g. a key mismatch).
+        case untrustedPeer = "untrusted_peer"
+        /// The service's own ticks were further apart than the dead window (`silent_ms`, `reason`: the cause).
+        case paused
+        /// Claiming the VIPs kept failing: the node goes FAULT (`error`), or that FAULT ended (`ok`).
+        case vipFault = "vip_fault"
+        /// What the helper holds differed from what this node should hold, and is being put right (`reason`).
+        case reconcile
+        /// The key file was re-read (`ok`; `error` when the old keys stay in force).
+        case keysReloaded = "keys_reloaded"
     }
 }

@@ -31,6 +31,15 @@ extension HAEvent {
                 text += ")"
             }
             return text
+        case .untrustedPeer, .reconcile:
+            return reason ?? "?"
+        case .paused:
+            let gap = silentMs.map { "\(Self.number($0)) ms without a tick: " } ?? ""
+            return gap + (reason ?? "?")
+        case .vipFault:
+            return ok == true ? "the VIP claim FAULT ended" : "claiming the VIPs kept failing: \(error ?? "?")"
+        case .keysReloaded:
+            return ok == true ? "key file re-read: \(reason ?? "")" : "key file refused, old keys kept: \(error ?? "?")"
         case .summary:
             var parts = ["sent \(sent ?? 0)", "received \(received ?? 0)"]
             parts.append("lost \(lost ?? 0)/\(expected ?? 0) (\(Self.number(lossPercent ?? 0))%)")

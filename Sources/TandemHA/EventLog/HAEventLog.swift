@@ -61,6 +61,14 @@ public final class HAEventLog: Sendable {
             } else {
                 logger.info("\(event.humanLine)")
             }
+        case .untrustedPeer, .paused, .reconcile:
+            logger.warning("\(event.humanLine)")
+        case .vipFault, .keysReloaded:
+            if event.ok == false {
+                logger.error("\(event.humanLine)")
+            } else {
+                logger.notice("\(event.humanLine)")
+            }
         case .started, .stopped, .peerAlive, .peerDead, .rejected, .summary:
             logger.info("\(event.humanLine)")
         }

@@ -48,8 +48,12 @@ public struct HAEventTable: Sendable {
             }
         case .peerDead:
             return "31"
-        case .vipClaim, .vipRelease, .vipAnnounce:
+        case .vipClaim, .vipRelease, .vipAnnounce, .vipFault, .keysReloaded:
             return event.ok == false ? "31" : nil
+        case .untrustedPeer, .paused:
+            return "1;31"
+        case .reconcile:
+            return "33"
         case .started, .stopped, .peerAlive, .rejected, .summary:
             return nil
         }

@@ -32,6 +32,18 @@ final class HeartbeatEventRecorder: Sendable {
         log.record(.transition(from: transition.from, to: transition.to, reason: transition.reason, node: log.node))
     }
 
+    /// Writes a notice line (see ``HAEvent/notice(_:reason:peer:ok:error:silence:node:at:)``).
+    func notice(
+        _ kind: HAEvent.Kind,
+        reason: String? = nil,
+        peer: String? = nil,
+        ok: Bool? = nil,
+        error: String? = nil,
+        silence: Duration? = nil
+    ) {
+        log.record(.notice(kind, reason: reason, peer: peer, ok: ok, error: error, silence: silence, node: log.node))
+    }
+
     func sentHeartbeat() {
         state.withLock { $0.window.sentHeartbeat() }
     }
