@@ -12,7 +12,7 @@
 # traps EXIT to pair_cleanup. Knobs for write_config: PAIR_PREEMPT (false), PAIR_PREEMPT_DELAY (1s),
 # PAIR_EXTRA_HA (extra YAML lines under ha:), PAIR_HB_NET (198.18.0: heartbeats over the switch;
 # 198.18.1: over the direct link hb0, which a test can take down to cut only the heartbeat path),
-# PAIR_HA_LOG (non-empty: each node writes its heartbeat log to $dir/NODE.ha.log), PAIR_FRONTEND_PORT (80: the
+# PAIR_KEY_FILE (the key file of the node being written; default $dir/ha.key, shared), PAIR_HA_LOG (non-empty: each node writes its heartbeat log to $dir/NODE.ha.log), PAIR_FRONTEND_PORT (80: the
 # VIP port of the frontend `web`), PAIR_FRONTEND_EXTRA (extra YAML lines under that frontend, e.g. its tls:
 # block, indented by 4; set it per write_config call where the nodes differ), PAIR_EXTRA_FRONTENDS and
 # PAIR_EXTRA_BACKENDS (more list items under frontends: and backends:, indented by 2). PAIR_SHOW (glob patterns under
@@ -108,10 +108,11 @@ node:
   admin: $dir/$node.admin
   threads: 1
   drain_timeout: 1s
+  state_directory: $dir/state
 ha:
   listen: ${PAIR_HB_NET:-198.18.0}.$own:7946
   peers: [${PAIR_HB_NET:-198.18.0}.$peer:7946]
-  key_file: $dir/ha.key
+  key_file: ${PAIR_KEY_FILE:-$dir/ha.key}
   interval: $interval
   dead_after: 3
   priority: $priority
@@ -148,10 +149,11 @@ start_helper() {
     pid_of[helper-$node]=$!
 }
 
-# start_daemon NODE
+# start_daemon NODE — PAIR_DAEMON_ENV (e.g. "TANDEM_DEBUG_COMMANDS=1") goes into the daemon's environment.
 start_daemon() {
     local node=$1
-    ip netns exec "$(ns_of "$node")" "$tandem" run --config "$dir/$node.yaml" >>"$dir/daemon-$node.log" 2>&1 &
+    # shellcheck disable=SC2086
+    ip netns exec "$(ns_of "$node")" env ${PAIR_DAEMON_ENV:-} "$tandem" run --config "$dir/$node.yaml" >>"$dir/daemon-$node.log" 2>&1 &
     pid_of[daemon-$node]=$!
 }
 
