@@ -11,6 +11,7 @@ import Testing
         ("[::]:443", "::", 443, true),
         ("[::ffff:198.18.0.1]:8080", "::ffff:198.18.0.1", 8080, true),
         ("[fe80::1:2:3:4]:1", "fe80::1:2:3:4", 1, true),
+        ("[2001:2::100]:80", "2001:2::100", 80, true),
     ])
     func socketAddressAccepts(text: String, host: String, port: Int, isIPv6: Bool) throws {
         let spec = try #require(SocketAddressSpec(configString: text))
@@ -44,6 +45,7 @@ import Testing
         ("198.18.0.1/32", "198.18.0.1", 32, false),
         ("::1/128", "::1", 128, true),
         ("::ffff:198.18.0.1/96", "::ffff:198.18.0.1", 96, true),
+        ("2001:2::100/64", "2001:2::100", 64, true),
     ])
     func cidrAccepts(text: String, address: String, prefix: Int, isIPv6: Bool) throws {
         let spec = try #require(CIDRSpec(configString: text))

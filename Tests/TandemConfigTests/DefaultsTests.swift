@@ -103,6 +103,45 @@ import Testing
         )
     }
 
+    /// A dual-stack pair: an IPv4 and an IPv6 VIP on one interface and a frontend on each at the same port are
+    /// accepted, neither taken for a duplicate of the other.
+    @Test func dualStackVIPsAndFrontends() throws {
+        let yaml = """
+            node: { name: lb-a }
+            ha:
+              listen: 198.18.0.11:7946
+              peers: [198.18.0.12:7946]
+              key_file: /etc/tandem/ha.key
+              vips:
+                - { address: 198.18.0.100/24, interface: eth0 }
+                - { address: "2001:2::100/64", interface: eth0 }
+            frontends:
+              - { name: web, bind: 198.18.0.100:80, backend: app }
+              - { name: web6, bind: "[2001:2::100]:80", backend: app }
+            backends:
+              - { name: app, servers: [{ name: be1, address: 198.18.0.21:8080 }] }
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(
+            config.ha?.vips == [
+                VIPSettings(
+                    address: CIDRSpec(address: "198.18.0.100", prefixLength: 24, isIPv6: false),
+                    interface: "eth0"
+                ),
+                VIPSettings(
+                    address: CIDRSpec(address: "2001:2::100", prefixLength: 64, isIPv6: true),
+                    interface: "eth0"
+                ),
+            ]
+        )
+        #expect(
+            config.frontends.map(\.bind) == [
+                SocketAddressSpec(host: "198.18.0.100", port: 80, isIPv6: false),
+                SocketAddressSpec(host: "2001:2::100", port: 80, isIPv6: true),
+            ]
+        )
+    }
+
     @Test func everyOptionalKeySet() throws {
         let yaml = """
             node: { name: lb-b, admin: /tmp/a.sock, threads: 4, drain_timeout: 1m }

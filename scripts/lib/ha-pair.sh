@@ -6,6 +6,8 @@
 #   $tag-be  backend 198.18.0.21:8080 (python http.server)
 #   $tag-cl  client 198.18.0.31    VIP 198.18.0.100/24 on eth0 of the ACTIVE node
 #   hb0      a direct link lb-a 198.18.1.11/24 ↔ lb-b 198.18.1.12/24, for heartbeats when PAIR_HB_NET=198.18.1
+#   with PAIR_IPV6=1 also 2001:2::X/64 on eth0 (lb-a ::11, lb-b ::12, backend ::21, client ::31) and the VIP
+#   2001:2::100/64 beside the IPv4 one
 #
 # The caller sets `tandem` (binary) and `tag` (a short unique prefix) before sourcing. Sourcing skips the
 # check (exit 0, "SKIP") without root, installs ip, python3, curl and ping if missing (pair_require names more), and
@@ -16,7 +18,10 @@
 # VIP port of the frontend `web`), PAIR_FRONTEND_EXTRA (extra YAML lines under that frontend, e.g. its tls:
 # block, indented by 4; set it per write_config call where the nodes differ), PAIR_EXTRA_FRONTENDS and
 # PAIR_EXTRA_BACKENDS (more list items under frontends: and backends:, indented by 2). PAIR_SHOW (glob patterns under
-# $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). Unset knobs change nothing.
+# $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). PAIR_IPV6 (non-empty: the
+# IPv6 addresses above, DAD off in every namespace so no address is ever tentative, multicast snooping off on br0
+# so neighbour discovery floods like ARP; the helpers also allow 2001:2::100/64@eth0, ha.vips also lists it and a
+# frontend `web6` like `web` binds [2001:2::100]:PORT; the backend stays IPv4). Unset knobs change nothing.
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
 
@@ -65,6 +70,13 @@ make_lab() {
         ip -n "$ns" link set lo up
     done
     ip -n "$ns_sw" link add br0 type bridge
+    if [[ -n "${PAIR_IPV6:-}" ]]; then
+        ip -n "$ns_sw" link set br0 type bridge mcast_snooping 0
+        for ns in "$ns_sw" "$ns_a" "$ns_b" "$ns_be" "$ns_cl"; do
+            ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 ||
+                fail "DAD off in $ns"
+        done
+    fi
     ip -n "$ns_sw" addr add 198.18.0.1/24 dev br0
     ip -n "$ns_sw" link set br0 up
     for host in a:11 b:12 be:21 cl:31; do
@@ -73,6 +85,7 @@ make_lab() {
         ip link add "p-$name" netns "$ns_sw" type veth peer name eth0 netns "$target" || fail "veth $name"
         ip -n "$ns_sw" link set "p-$name" master br0 up
         ip -n "$target" addr add "198.18.0.$octet/24" dev eth0
+        [[ -n "${PAIR_IPV6:-}" ]] && ip -n "$target" addr add "2001:2::$octet/64" dev eth0 nodad
         ip -n "$target" link set eth0 up
     done
     ip link add hb0 netns "$ns_a" type veth peer name hb0 netns "$ns_b" || fail "veth hb0"
@@ -102,6 +115,11 @@ write_config() {
     local node=$1 priority=$2 own=$3 peer=$4 interval=$5
     local ha_log=${PAIR_HA_LOG:+$'\n'"  log: $dir/$node.ha.log"}
     local frontend_extra=${PAIR_FRONTEND_EXTRA:+$'\n'"$PAIR_FRONTEND_EXTRA"}
+    local vip6="" frontend6=""
+    if [[ -n "${PAIR_IPV6:-}" ]]; then
+        vip6=$'\n    - address: "2001:2::100/64"\n      interface: eth0'
+        frontend6=$'\n  - name: web6\n    bind: "[2001:2::100]:'"${PAIR_FRONTEND_PORT:-80}"$'"\n    backend: app'"$frontend_extra"
+    fi
     cat >"$dir/$node.yaml" <<YAML
 node:
   name: $node
@@ -127,11 +145,11 @@ ${PAIR_EXTRA_HA:-}
     - { backends: all, penalty: 10 }
   vips:
     - address: 198.18.0.100/24
-      interface: eth0
+      interface: eth0$vip6
 frontends:
   - name: web
     bind: 198.18.0.100:${PAIR_FRONTEND_PORT:-80}
-    backend: app$frontend_extra
+    backend: app$frontend_extra$frontend6
 ${PAIR_EXTRA_FRONTENDS:-}
 backends:
   - name: app
@@ -143,9 +161,10 @@ YAML
 
 # start_helper NODE
 start_helper() {
-    local node=$1
+    local node=$1 allow=(--allow 198.18.0.100/24@eth0)
+    [[ -n "${PAIR_IPV6:-}" ]] && allow+=(--allow 2001:2::100/64@eth0)
     ip netns exec "$(ns_of "$node")" "$tandem" vip-helper --socket "$dir/$node.vip.sock" \
-        --allow 198.18.0.100/24@eth0 --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &
+        "${allow[@]}" --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &
     pid_of[helper-$node]=$!
 }
 
@@ -166,11 +185,13 @@ kill_role() {
     pid_of[$1]=""
 }
 
-# holders — prints the nodes whose eth0 has the VIP, space separated.
+# holders [VIP] — prints the nodes whose eth0 has the VIP (default 198.18.0.100; e.g. 2001:2::100), space separated.
+# No `| grep -q`: under pipefail, ip dying of SIGPIPE after grep's early exit would read as "not held".
 holders() {
-    local out=()
-    ip -n "$ns_a" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-a)
-    ip -n "$ns_b" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/' && out+=(lb-b)
+    local vip=${1:-198.18.0.100} family=-4 out=()
+    [[ $vip == *:* ]] && family=-6
+    [[ $(ip -n "$ns_a" "$family" -o addr show dev eth0) == *" $vip/"* ]] && out+=(lb-a)
+    [[ $(ip -n "$ns_b" "$family" -o addr show dev eth0) == *" $vip/"* ]] && out+=(lb-b)
     echo "${out[*]}"
 }
 

@@ -52,8 +52,8 @@ public final class ProxyServer: Service, Sendable {
     }
 
     /// Starts the backends' active health checks (every server starts UP), then binds every frontend.
-    /// Listeners bind with IP_FREEBIND, so a standby node can listen on a VIP it does not hold yet and
-    /// serves as soon as the address arrives, with health state already warm.
+    /// Listeners bind with IP_FREEBIND (IPV6_FREEBIND for IPv6), so a standby node can listen on a VIP it does
+    /// not hold yet and serves as soon as the address arrives, with health state already warm.
     public func start() async throws {
         for backend in backends { backend.startHealthChecks(on: group.next()) }
         for frontend in frontends {
@@ -151,8 +151,14 @@ public final class ProxyServer: Service, Sendable {
             // A client's end of input is passed on to the server as a half-close, not taken as the end.
             bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
         }
-        if case .v4 = frontend.bindAddress {
+        switch frontend.bindAddress {
+        case .v4:
             bootstrap = bootstrap.serverChannelOption(.ipOption(.init(rawValue: ipFreebind)), value: 1)
+        case .v6:
+            // Without it an IPv6 listener on a VIP the node does not hold fails with EADDRNOTAVAIL.
+            bootstrap = bootstrap.serverChannelOption(ipv6Freebind, value: 1)
+        case .unixDomainSocket:
+            break
         }
         return try await bootstrap.bind(to: frontend.bindAddress).get()
     }
@@ -160,3 +166,6 @@ public final class ProxyServer: Service, Sendable {
 
 /// `IP_FREEBIND` from <linux/in.h>, which Glibc's module does not export.
 private let ipFreebind: Int32 = 15
+
+/// `IPV6_FREEBIND` (SOL_IPV6, 78, Linux 4.15) from <linux/in6.h>, which Glibc's module does not export.
+private let ipv6Freebind = ChannelOptions.Types.SocketOption(level: .ipv6, name: .init(rawValue: 78))

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# An IPv6 VIP works like the IPv4 one: the pair with PAIR_IPV6 (VIP 2001:2::100/64 beside 198.18.0.100/24, a
+# frontend on [2001:2::100]:80). lb-a holds it; lb-b's listener is bound to it while lb-b does not hold it
+# (IPV6_FREEBIND). A client polls http://[2001:2::100]/ with curl; SIGKILL of lb-a's daemon → its helper releases
+# the VIP, lb-b claims it after the dead window and sends an unsolicited neighbour advertisement (ICMPv6 136,
+# target 2001:2::100, from lb-b's MAC, captured on the client), the client's neighbour entry moves to lb-b's MAC
+# and its requests succeed again. Prints the client's outage: first failed request to the first success after it,
+# both by send time.
+#
+# Usage: ipv6-failover.sh PATH/TO/tandem      (root; iproute2, tcpdump, python3, curl)
+# Lab: scripts/lib/ha-pair.sh (198.18.0.0/24, 198.18.1.0/24 and 2001:2::/64 only).
+set -uo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+tandem=$(readlink -f "$1")
+tag="v6$$"
+source "$ROOT/scripts/lib/ha-pair.sh"
+pair_require tcpdump:tcpdump
+export PAIR_IPV6=1
+PAIR_SHOW='*.out *.txt'
+vip=2001:2::100
+mac_of() { ip -n "$1" -br link show dev eth0 | awk '{print $3}'; }
+holds6() { [[ $(holders $vip) == "$1" ]]; }
+successes() { (($(grep -c ' ok$' "$dir/client.out") >= $1)); }
+
+make_lab
+run_pair 100ms
+wait_until 2 holder_is lb-a || fail "lb-a does not hold 198.18.0.100 (holders: $(holders))"
+wait_until 2 holds6 lb-a || fail "lb-a alone should hold $vip (holders: $(holders $vip))"
+# lb-b, not holding the VIP, already listens on it (grep without -q: it reads all, no SIGPIPE under pipefail).
+ip netns exec "$ns_b" ss -ltnH | awk '{print $4}' | grep -xF "[$vip]:80" >/dev/null ||
+    fail "lb-b does not listen on [$vip]:80: $(ip netns exec "$ns_b" ss -ltnH)"
+body=$(ip netns exec "$ns_cl" curl -g -s -m 2 "http://[$vip]/") || fail "curl through [$vip] failed"
+[[ $body == "hello from the backend" ]] || fail "unexpected body through [$vip]: $body"
+mac_a=$(mac_of "$ns_a") mac_b=$(mac_of "$ns_b")
+neigh=$(ip -n "$ns_cl" -6 neigh show $vip)
+[[ $neigh == *"lladdr $mac_a"* ]] || fail "the client's neighbour entry for $vip is not lb-a's $mac_a: $neigh"
+
+# Neighbour advertisements on the client's link, with Ethernet source and the target.
+ip netns exec "$ns_cl" tcpdump -i eth0 -n -e -tt -l -U -vv 'icmp6 and ip6[40] == 136' \
+    >"$dir/na.txt" 2>"$dir/tcpdump.log" &
+other_pids+=($!)
+tcpdump_pid=$!
+wait_until 5 grep -qs "listening on" "$dir/tcpdump.log" || fail "tcpdump did not start"
+
+# The client: a request every 20 ms on a new connection, at most 400 requests or 8 s; "SENT_MS ok|fail" each.
+ip netns exec "$ns_cl" bash -c '
+    deadline=$(($(date +%s%N) + 8000000000))
+    for ((i = 0; i < 400 && $(date +%s%N) < deadline; i++)); do
+        sent=$(($(date +%s%N) / 1000000))
+        if curl -g -f -s -o /dev/null --connect-timeout 0.2 -m 1 "http://['$vip']/"; then
+            echo "$sent ok"
+        else
+            echo "$sent fail"
+        fi
+        sleep 0.02
+    done' >"$dir/client.out" 2>&1 &
+client_pid=$!
+other_pids+=($client_pid)
+wait_until 5 successes 10 || fail "the client's requests do not succeed"
+
+killed_ms=$(now_ms)
+kill_role daemon-lb-a
+wait_until 5 holds6 lb-b || fail "lb-b did not take $vip over (holders: $(holders $vip))"
+claimed_ms=$(now_ms)
+[[ $(holders) == lb-b ]] || fail "lb-b should hold 198.18.0.100 too (holders: $(holders))"
+wait_until 5 state_is lb-b ACTIVE || fail "lb-b does not report ACTIVE"
+vips=$(status_field lb-b '[(v["address"], v["holder"]) for v in s["ha"]["vips"]]')
+[[ $vips == "[('198.18.0.100/24', 'lb-b'), ('$vip/64', 'lb-b')]" ]] || fail "lb-b's status: $vips"
+wait "$client_pid"
+kill "$tcpdump_pid" 2>/dev/null
+wait "$tcpdump_pid" 2>/dev/null
+
+# lb-b's advertisement: Ethernet source lb-b, to all-nodes, target the VIP, Override set, lb-b's MAC as the
+# target link-layer address (tcpdump -vv prints the option on the following line).
+python3 - "$dir/na.txt" "$mac_b" "$vip" <<'PY' || fail "no unsolicited NA for $vip from lb-b ($mac_b): $(cat "$dir/na.txt")"
+import sys
+path, mac, vip = sys.argv[1:]
+records = []
+for line in open(path):
+    if line[:1].isdigit():
+        records.append(line)  # a packet starts with its -tt timestamp; its options follow, indented
+    elif records:
+        records[-1] += line
+sys.exit(0 if any(r.split()[1:2] == [mac] and f"tgt is {vip}," in r and "> ff02::1:" in r and "override" in r
+                  and f"link-address option (2), length 8 (1): {mac}" in r for r in records) else 1)
+PY
+neigh=$(ip -n "$ns_cl" -6 neigh show $vip)
+[[ $neigh == *"lladdr $mac_b"* ]] || fail "the client's neighbour entry for $vip is not lb-b's $mac_b: $neigh"
+[[ $(holders $vip) == lb-b ]] || fail "lb-a holds $vip again (holders: $(holders $vip))"
+body=$(ip netns exec "$ns_cl" curl -g -s -m 2 "http://[$vip]/") || fail "curl through [$vip] after failover failed"
+[[ $body == "hello from the backend" ]] || fail "unexpected body through [$vip] after failover: $body"
+
+outage=$(python3 - "$dir/client.out" <<'PY'
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+first_fail = next((i for i, (_, r) in enumerate(rows) if r == "fail"), None)
+if first_fail is None:
+    print("error: no request failed", file=sys.stderr); sys.exit(1)
+back = next((i for i in range(first_fail, len(rows)) if rows[i][1] == "ok"), None)
+if back is None:
+    print("error: no request succeeded after the kill", file=sys.stderr); sys.exit(1)
+runs = sum(1 for i, (_, r) in enumerate(rows) if r == "fail" and (i == 0 or rows[i - 1][1] == "ok"))
+after = sum(1 for _, r in rows[back:] if r == "ok")
+if runs != 1 or after < 10:
+    print(f"error: {runs} failure runs, {after} successes after the last", file=sys.stderr); sys.exit(1)
+print(int(rows[back][0]) - int(rows[first_fail][0]), back - first_fail, len(rows), rows[first_fail][0])
+PY
+) || fail "client outage not measured"
+read -r outage_ms failed total first_fail_ms <<<"$outage"
+((first_fail_ms >= killed_ms - 50)) || fail "a request failed before lb-a was killed"
+echo "IPv6 failover: lb-b held $vip $((claimed_ms - killed_ms)) ms after the kill (polled); client outage" \
+    "${outage_ms} ms ($failed of $total requests failed); unsolicited NA from lb-b $mac_b seen; neighbour entry → lb-b"
+((outage_ms < 2000)) || fail "outage ${outage_ms} ms"
+echo "ok ($(elapsed_ms) ms)"
