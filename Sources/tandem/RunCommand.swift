@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import TandemConfig
 import TandemControl
+import TandemNIOSupport
 import TandemProxy
 
 /// `tandem run`: the daemon. It serves every frontend, the admin socket and, with an `ha:` section, the
@@ -83,14 +84,21 @@ struct RunCommand: AsyncParsableCommand {
         var ha: HARuntime?
         var trackers: [any Service] = []
         if let settings = configuration.ha {
-            let runtime = try await HARuntime.start(node: configuration.node, ha: settings, group: group, logger: logger)
+            let runtime = try await HARuntime.start(
+                node: configuration.node,
+                ha: settings,
+                group: group,
+                logger: logger
+            )
             ha = runtime
             if settings.track.contains(where: { if case .backends = $0 { true } else { false } }) {
                 trackers.append(
                     BackendHealthTracker(
                         interval: settings.interval,
                         isHealthy: {
-                            proxy.serverStatuses().contains { $0.health == .up && $0.admin != .disabled && !$0.isEjected }
+                            proxy.serverStatuses().contains {
+                                $0.health == .up && $0.admin != .disabled && !$0.isEjected
+                            }
                         },
                         report: { runtime.backendsHealthChanged($0) }
                     )
@@ -114,9 +122,11 @@ struct RunCommand: AsyncParsableCommand {
             eventLog?.reopen()
             return AdminResponse(tlsReload: proxy.reloadTLS())
         }
+        let operators = configuration.node.adminOperators.map { UserAccount(name: $0.name, uid: $0.uid) }
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,
             router: router,
+            access: .forThisProcess(operators: operators),
             group: group,
             logger: logger
         )
