@@ -79,7 +79,7 @@ import Testing
         #expect(ha.priority == 100)
         #expect(ha.preempt == true)
         #expect(ha.preemptDelay == .seconds(5))
-        #expect(ha.helperSocketPath == "/run/tandem/vip.sock")
+        #expect(ha.helperSocketPath == "/run/tandem-vip-helper/vip.sock")
         #expect(ha.announce == AnnounceSettings(count: 3, spacing: .milliseconds(100), refresh: .seconds(30)))
         #expect(ha.logPath == nil)
         #expect(
