@@ -29,13 +29,19 @@ public struct VIPHelperAccess: Sendable, Equatable {
     }
 }
 
-/// Serves a refused connection: one error line on activation, then close, so the client reads why instead of
-/// a bare end of stream. Whatever the peer sends is dropped.
+/// Serves a refused connection: one error line on activation, then the helper's side of the stream ends, so the
+/// client reads why instead of a bare end of stream. The client may still be sending its first request: a full
+/// close at once would turn that into EPIPE or a reset before it reads the line, so the connection closes when
+/// the client closes its side, or after ``lingering``. Whatever the client sends is dropped.
 final class VIPHelperRefusalHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// How long a refused client may keep its side open after the answer.
+    static let lingering: TimeAmount = .seconds(2)
+
     private let reason: String
+    private var deadline: Scheduled<Void>?
 
     init(reason: String) {
         self.reason = reason
@@ -48,9 +54,16 @@ final class VIPHelperRefusalHandler: ChannelInboundHandler {
         bytes.append(UInt8(ascii: "\n"))
         let channel = context.channel
         context.writeAndFlush(Self.wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
-            channel.close(promise: nil)
+            channel.close(mode: .output, promise: nil)
         }
+        deadline = context.eventLoop.scheduleTask(in: Self.lingering) { channel.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        context.fireChannelInactive()
+    }
 }
