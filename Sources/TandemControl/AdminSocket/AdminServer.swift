@@ -129,8 +129,8 @@ public final class AdminServer: Service, Sendable {
                     let response: AdminResponse
                     do {
                         let request = try AdminCodec.decodeRequest(line.readableBytesView)
-                        let name = UserAccount.withUID(peer.uid)?.name
-                        switch access.decide(request.command, uid: peer.uid, name: name) {
+                        let uid = peer.uid
+                        switch access.decide(request.command, uid: uid, name: UserAccount.withUID(uid)?.name) {
                         case .allowed:
                             response = await router.respond(to: request)
                         case .refused(let reason):
