@@ -20,7 +20,7 @@ let package = Package(
             name: "tandem",
             dependencies: [
                 "TandemConfig", "TandemBalancing", "TandemProxy", "TandemHealth", "TandemHA", "TandemNetlink",
-                "TandemControl", "TandemTLS",
+                "TandemControl", "TandemTLS", "TandemNIOSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "TandemControlTests",
             dependencies: [
-                "TandemControl", "TandemHA",
+                "TandemControl", "TandemHA", "TandemNIOSupport", "CNetlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "TandemNetlinkTests",
             dependencies: [
-                "TandemNetlink", "CNetlink",
+                "TandemNetlink", "CNetlink", "TandemNIOSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

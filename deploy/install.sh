@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs Tandem on this host (idempotent): the binary, the users, the directories, the systemd units,
-# a logrotate rule, the sysctl that lets the unprivileged daemon bind ports 80/443, an example config,
-# and the HA key (generated once; copy it to the peer).
+# a logrotate rule, an example config, and the HA key (generated once; copy it to the peer).
 #
 #   deploy/install.sh [--binary PATH] [--config lb-a.yaml] [--root DIR]
 #
@@ -18,7 +17,7 @@ while (($#)); do
         --binary) binary=$2; shift 2 ;;
         --config) config=$2; shift 2 ;;
         --root) root=${2%/}; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -36,7 +35,7 @@ if [[ $staged == false ]]; then
 fi
 owner() { [[ $staged == true ]] || chown "$@"; }
 
-install -d -m 0755 "$root/usr/local/bin" "$root/etc/systemd/system" "$root/etc/logrotate.d" "$root/etc/sysctl.d" \
+install -d -m 0755 "$root/usr/local/bin" "$root/etc/systemd/system" "$root/etc/logrotate.d" \
     "$root/usr/local/share/doc/tandem"
 install -d -m 0750 "$root/etc/tandem" "$root/var/log/tandem"
 owner root:tandem "$root/etc/tandem"; owner tandem:tandem "$root/var/log/tandem"
@@ -60,7 +59,13 @@ cat >"$root/etc/logrotate.d/tandem" <<'ROTATE'
     endscript
 }
 ROTATE
-echo "net.ipv4.ip_unprivileged_port_start = 80" >"$root/etc/sysctl.d/60-tandem.conf"
+# Earlier versions opened the ports below 1024 to every user by a sysctl; tandem.service's
+# CAP_NET_BIND_SERVICE replaces it.
+if [[ -f "$root/etc/sysctl.d/60-tandem.conf" ]]; then
+    rm -f "$root/etc/sysctl.d/60-tandem.conf"
+    say "removed $root/etc/sysctl.d/60-tandem.conf; its setting lasts until a reboot or"
+    say "    sysctl -w net.ipv4.ip_unprivileged_port_start=1024"
+fi
 
 if [[ ! -f "$root/etc/tandem/tandem.yaml" ]]; then
     install -m 0640 "$config" "$root/etc/tandem/tandem.yaml"; owner root:tandem "$root/etc/tandem/tandem.yaml"
@@ -85,7 +90,6 @@ else
 fi
 
 if [[ $staged == false ]]; then
-    sysctl -q -p /etc/sysctl.d/60-tandem.conf || true
     systemctl daemon-reload
     say "next: edit /etc/tandem/tandem.yaml, run 'tandem check --config /etc/tandem/tandem.yaml',"
     say "      then 'systemctl enable --now tandem-vip-helper tandem'"

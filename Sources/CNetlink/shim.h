@@ -85,6 +85,27 @@ static inline int CNetlink_enter_network_namespace(int fd) {
     return setns(fd, 0x40000000 /* CLONE_NEWNET */);
 }
 
+/// Makes the calling thread's effective uid and gid `uid` and `gid` while file access stays root's, or with 0 and
+/// 0 makes it root again. Raw syscalls change this thread only (glibc's setresuid changes every thread), and
+/// SO_PEERCRED reports the effective ids of the thread that connected: a test connects between two calls to
+/// be a peer of another user without giving up the process's privileges. Returns 0 or -1 with errno set.
+static inline int CNetlink_set_thread_effective_ids(unsigned int uid, unsigned int gid) {
+    if (uid == 0) {
+        // Back to root first: only root may then pick any gid.
+        if (syscall(SYS_setresuid, -1, 0, -1) != 0 || syscall(SYS_setresgid, -1, gid, -1) != 0) {
+            return -1;
+        }
+        return 0;
+    }
+    if (syscall(SYS_setresgid, -1, gid, -1) != 0 || syscall(SYS_setresuid, -1, uid, -1) != 0) {
+        return -1;
+    }
+    // Allowed because the real ids stay 0; brings back the file-system capabilities (CAP_DAC_OVERRIDE).
+    syscall(SYS_setfsgid, 0);
+    syscall(SYS_setfsuid, 0);
+    return 0;
+}
+
 /// Adds (`enabled` != 0) or removes capability `capability` (e.g. CAP_NET_ADMIN = 12) from the calling
 /// thread's effective set; it stays permitted, so it can be raised again. Capabilities are per thread, and
 /// netlink and packet sockets remember the capabilities of the thread that opened them, which lets a test

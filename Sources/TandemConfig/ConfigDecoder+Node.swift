@@ -23,11 +23,13 @@ extension ConfigDecoder {
     }
 
     func decodeNode(_ node: Node, _ path: ConfigPath) -> NodeSettings? {
-        guard let fields = open(node, at: path, keys: ["name", "admin", "threads", "drain_timeout", "state_directory"]) else {
+        let keys = ["name", "admin", "admin_operators", "threads", "drain_timeout", "state_directory"]
+        guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
         let name = required(fields, "name", name)
         let admin = optional(fields, "admin", default: NodeSettings.defaultAdminSocketPath, self.path)
+        let operators = optional(fields, "admin_operators", default: [], list(nonEmpty: false, adminOperator))
         let threads = optional(fields, "threads", default: NodeSettings.defaultThreads, integer(in: 1...256))
         let drainTimeout = optional(fields, "drain_timeout", default: .seconds(30), duration())
         let stateDirectory = optional(
@@ -44,8 +46,21 @@ extension ConfigDecoder {
             adminSocketPath: admin,
             threads: threads,
             drainTimeout: drainTimeout,
-            stateDirectory: stateDirectory
+            stateDirectory: stateDirectory,
+            adminOperators: operators
         )
+    }
+
+    /// A user name of `node.admin_operators` that exists on this host.
+    private func adminOperator(_ node: Node, _ path: ConfigPath) -> NodeSettings.AdminOperator? {
+        guard let text = string(node, path) else {
+            return nil
+        }
+        guard let user = NodeSettings.AdminOperator.lookUp(text) else {
+            report(path, at: node, "no user \"\(text)\" on this host")
+            return nil
+        }
+        return user
     }
 
     /// Reports a `mode: tcp` frontend whose backend uses what only layer 7 can do: a byte tunnel has no URI to hash

@@ -58,5 +58,5 @@ public struct HASettings: Sendable, Equatable {
         self.logPath = logPath
     }
 
-    public static let defaultHelperSocketPath = "/run/tandem/vip.sock"
+    public static let defaultHelperSocketPath = "/run/tandem-vip-helper/vip.sock"
 }

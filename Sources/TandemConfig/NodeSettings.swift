@@ -18,19 +18,46 @@ public struct NodeSettings: Sendable, Equatable {
     public var drainTimeout: Duration
     /// Where the HA state file lives (`ha-NODE.state`: the boot epoch and the peers' epochs).
     public var stateDirectory: String
+    /// Users besides root and the daemon's own who may run the admin commands that change the node
+    /// (`handover`, `reload`); whoever else can connect may only read.
+    public var adminOperators: [AdminOperator]
+
+    /// A user in `node.admin_operators`, resolved when the config is read: a name that is not on the host is a
+    /// config error, not a silent refusal later.
+    public struct AdminOperator: Sendable, Equatable {
+        public var name: String
+        public var uid: UInt32
+
+        public init(name: String, uid: UInt32) {
+            self.name = name
+            self.uid = uid
+        }
+
+        /// The user called `name` on this host, or nil.
+        public static func lookUp(_ name: String) -> AdminOperator? {
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            var buffer = [CChar](repeating: 0, count: 16384)
+            let status = getpwnam_r(name, &entry, &buffer, buffer.count, &result)
+            guard status == 0, result != nil else { return nil }
+            return AdminOperator(name: name, uid: entry.pw_uid)
+        }
+    }
 
     public init(
         name: String,
         adminSocketPath: String = NodeSettings.defaultAdminSocketPath,
         threads: Int = NodeSettings.defaultThreads,
         drainTimeout: Duration = .seconds(30),
-        stateDirectory: String = NodeSettings.defaultStateDirectory
+        stateDirectory: String = NodeSettings.defaultStateDirectory,
+        adminOperators: [AdminOperator] = []
     ) {
         self.name = name
         self.adminSocketPath = adminSocketPath
         self.threads = threads
         self.drainTimeout = drainTimeout
         self.stateDirectory = stateDirectory
+        self.adminOperators = adminOperators
     }
 
     /// systemd's `StateDirectory=tandem`.

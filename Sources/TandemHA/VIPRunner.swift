@@ -211,7 +211,8 @@ final class VIPRunner: Sendable {
         } catch {
             state.withLock { state in
                 state.failures += 1
-                state.problem = "\(what): \(error)"
+                // During the claim FAULT, the claim's failure stays the reason shown.
+                if !state.faulted { state.problem = "\(what): \(error)" }
             }
             logger.error("VIP \(what) failed: \(error)")
             return false

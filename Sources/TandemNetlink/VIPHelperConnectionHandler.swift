@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import TandemNIOSupport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -14,18 +15,23 @@ final class VIPHelperConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let registry: VIPClaimRegistry
+    private let peer: PeerCredentials
     private let logger: Logger
     private let decoder = JSONDecoder()
     private let encoder = JSONEncoder()
 
-    init(registry: VIPClaimRegistry, logger: Logger) {
+    init(registry: VIPClaimRegistry, peer: PeerCredentials, logger: Logger) {
         self.registry = registry
+        self.peer = peer
         self.logger = logger
         encoder.outputFormatting = [.sortedKeys]
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        logger.info("client connected", metadata: ["connection": "\(ObjectIdentifier(context.channel))"])
+        logger.info(
+            "client connected",
+            metadata: ["connection": "\(ObjectIdentifier(context.channel))", "peer": "\(peer)"]
+        )
         context.fireChannelActive()
     }
 

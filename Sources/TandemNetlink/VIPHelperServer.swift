@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// The privileged VIP helper: serves claim, release, announce and list on a Unix stream socket (mode 0660)
-/// for allow-listed VIPs only, and releases a connection's VIPs when that connection closes.
+/// for allow-listed VIPs only, to root and the configured client users only (by the peer's `SO_PEERCRED`),
+/// and releases a connection's VIPs when that connection closes.
 ///
 /// Everything runs on one event loop: the netlink and packet sockets are created there, so they belong to
 /// that thread's network namespace, and the claim state needs no lock. Closing the server closes every
@@ -37,8 +38,7 @@ public final class VIPHelperServer: Sendable {
         self.registry = registry
     }
 
-    /// Binds the socket (replacing a stale socket file), sets its mode to 0660 and starts serving on
-    /// `eventLoop`.
+    /// Binds the socket with mode 0660 (replacing a stale socket file) and starts serving on `eventLoop`.
     public static func start(
         configuration: VIPHelperConfiguration,
         eventLoop: EventLoop,
@@ -53,6 +53,12 @@ public final class VIPHelperServer: Sendable {
                 )
             )
         }.get()
+        let socket: NIOBSDSocket.Handle
+        do {
+            socket = try UnixSocketFile.bind(path: configuration.socketPath, mode: 0o660, replacingSocket: true)
+        } catch let error as IOError {
+            throw NetlinkError(code: .systemCall, errno: error.errnoCode, detail: "\(error)")
+        }
         let listener = try await ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelInitializer { channel in
@@ -62,7 +68,15 @@ public final class VIPHelperServer: Sendable {
                 }
             }
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                PeerCredentials.of(channel).flatMapThrowing { peer in
+                    if let reason = configuration.access.refusal(
+                        uid: peer.uid,
+                        name: UserAccount.withUID(peer.uid)?.name
+                    ) {
+                        logger.warning("refused client", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                        try channel.pipeline.syncOperations.addHandler(VIPHelperRefusalHandler(reason: reason))
+                        return
+                    }
                     let id = ObjectIdentifier(channel)
                     connections.value.channels[id] = channel
                     channel.closeFuture.assumeIsolated().whenComplete { _ in
@@ -70,17 +84,12 @@ public final class VIPHelperServer: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NewlineFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
-                        VIPHelperConnectionHandler(registry: registry.value, logger: logger)
+                        VIPHelperConnectionHandler(registry: registry.value, peer: peer, logger: logger)
                     )
                 }
             }
-            .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
+            .withBoundSocket(socket)
             .get()
-        guard chmod(configuration.socketPath, 0o660) == 0 else {
-            let error = errno
-            try? await listener.close()
-            throw NetlinkError(code: .systemCall, errno: error, detail: "chmod 0660 \(configuration.socketPath)")
-        }
         logger.notice(
             "VIP helper listening",
             metadata: [

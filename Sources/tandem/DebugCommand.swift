@@ -25,10 +25,15 @@ struct DebugCommand: ParsableCommand {
         )
 
         @OptionGroup var location: AdminSocketOptions
-        @Argument(help: "Seconds to add, signed.") var seconds: String
+        /// All unrecognised words, so that `-3600` is taken as the value it is rather than as an option.
+        @Argument(parsing: .allUnrecognized, help: "Seconds to add, signed.") var seconds: [String]
+
+        func validate() throws {
+            guard seconds.count == 1 else { throw ValidationError("give one signed number of seconds") }
+        }
 
         func run() throws {
-            try send(location, AdminRequest(command: "debug", arguments: ["clock-step", seconds]))
+            try send(location, AdminRequest(command: "debug", arguments: ["clock-step", seconds[0]]))
         }
     }
 

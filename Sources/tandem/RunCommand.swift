@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import TandemConfig
 import TandemControl
+import TandemNIOSupport
 import TandemProxy
 
 /// `tandem run`: the daemon. It serves every frontend, the admin socket and, with an `ha:` section, the
@@ -92,7 +93,9 @@ struct RunCommand: AsyncParsableCommand {
                     BackendHealthTracker(
                         interval: settings.interval,
                         isHealthy: {
-                            proxy.serverStatuses().contains { $0.health == .up && $0.admin != .disabled && !$0.isEjected }
+                            proxy.serverStatuses().contains {
+                                $0.health == .up && $0.admin != .disabled && !$0.isEjected
+                            }
                         },
                         report: { runtime.backendsHealthChanged($0) }
                     )
@@ -129,9 +132,11 @@ struct RunCommand: AsyncParsableCommand {
         if getenv("TANDEM_DEBUG_COMMANDS") != nil {
             router.registerDebug(proxyGroup: group, logger: logger)
         }
+        let operators = configuration.node.adminOperators.map { UserAccount(name: $0.name, uid: $0.uid) }
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,
             router: router,
+            access: .forThisProcess(operators: operators),
             group: group,
             logger: logger
         )

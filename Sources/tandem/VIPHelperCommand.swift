@@ -3,6 +3,7 @@ import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
+import TandemNIOSupport
 import TandemNetlink
 
 #if canImport(Glibc)
@@ -21,10 +22,14 @@ struct VIPHelperCommand: AsyncParsableCommand {
             (198.18.0.100/24@eth0) allows exactly that address and prefix; an entry naming a network \
             (198.18.0.0/24@eth0) allows any address inside it with the same prefix length.
 
+            Only root and the --client-user users (default: tandem, the daemon's user; root only when no \
+            such user exists) may use the socket, whatever its mode lets connect: anyone else gets one \
+            error line and the connection closes.
+
             When the daemon's connection closes (exit or crash), every VIP it claimed is released.
 
             Example:
-              tandem vip-helper --socket /run/tandem/vip.sock \\
+              tandem vip-helper --socket /run/tandem-vip-helper/vip.sock \\
                   --allow 198.18.0.100/24@eth0 --allow 198.18.0.101/24@eth0 \\
                   --garp-count 3 --garp-spacing 100 --refresh 30
             """
@@ -35,6 +40,15 @@ struct VIPHelperCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("A VIP the daemon may claim, as CIDR@IFACE (repeatable).", valueName: "CIDR@IFACE"))
     var allow: [String] = []
+
+    @Option(
+        name: .customLong("client-user"),
+        help: ArgumentHelp(
+            "A user besides root who may use the helper (repeatable; default: \(Self.defaultClientUser)).",
+            valueName: "name"
+        )
+    )
+    var clientUsers: [String] = []
 
     @Option(help: "Gratuitous ARPs / neighbour advertisements per announcement burst.")
     var garpCount: Int = 3
@@ -65,11 +79,15 @@ struct VIPHelperCommand: AsyncParsableCommand {
         }
     }
 
+    /// The daemon's user, as deploy/install.sh creates it.
+    static let defaultClientUser = "tandem"
+
     func run() async throws {
         let logger = Logger(label: "tandem.vip-helper")
         let configuration = VIPHelperConfiguration(
             socketPath: socket,
             allow: allow.compactMap(VIPAllowRule.init(parsing:)),
+            access: try access(logger: logger),
             announcementCount: garpCount,
             announcementSpacing: .milliseconds(garpSpacing),
             refreshInterval: .seconds(refresh)
@@ -85,6 +103,28 @@ struct VIPHelperCommand: AsyncParsableCommand {
         logger.notice("stopping: releasing every claimed VIP", metadata: ["signal": "\(signal)"])
         await server.close()
         try await group.shutdownGracefully()
+    }
+
+    /// The client users looked up: a named user that does not exist stops the helper (a typo would otherwise
+    /// lock the daemon out); the default user, when absent, leaves root only.
+    private func access(logger: Logger) throws -> VIPHelperAccess {
+        guard !clientUsers.isEmpty else {
+            guard let user = UserAccount.named(Self.defaultClientUser) else {
+                logger.notice("no user \(Self.defaultClientUser) on this host: only root may use the helper")
+                return VIPHelperAccess()
+            }
+            return VIPHelperAccess(clients: [user])
+        }
+        var clients: [UserAccount] = []
+        for name in clientUsers {
+            guard let user = UserAccount.named(name) else {
+                var standardError = StandardErrorStream()
+                print("tandem vip-helper: --client-user \(name): no such user on this host", to: &standardError)
+                throw ExitCode.failure
+            }
+            clients.append(user)
+        }
+        return VIPHelperAccess(clients: clients)
     }
 
     /// Prints `message` and exits with status 2 (a usage error).

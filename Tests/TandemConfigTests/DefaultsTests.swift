@@ -10,6 +10,7 @@ import Testing
         #expect(config.node.adminSocketPath == "/run/tandem/admin.sock")
         #expect(config.node.threads >= 1 && config.node.threads <= 256)
         #expect(config.node.drainTimeout == .seconds(30))
+        #expect(config.node.adminOperators == [])
 
         let frontend = try #require(config.frontends.first)
         #expect(frontend.mode == .http)
@@ -78,7 +79,7 @@ import Testing
         #expect(ha.priority == 100)
         #expect(ha.preempt == true)
         #expect(ha.preemptDelay == .seconds(5))
-        #expect(ha.helperSocketPath == "/run/tandem/vip.sock")
+        #expect(ha.helperSocketPath == "/run/tandem-vip-helper/vip.sock")
         #expect(ha.announce == AnnounceSettings(count: 3, spacing: .milliseconds(100), refresh: .seconds(30)))
         #expect(ha.logPath == nil)
         #expect(
@@ -144,7 +145,7 @@ import Testing
 
     @Test func everyOptionalKeySet() throws {
         let yaml = """
-            node: { name: lb-b, admin: /tmp/a.sock, threads: 4, drain_timeout: 1m }
+            node: { name: lb-b, admin: /tmp/a.sock, admin_operators: [root], threads: 4, drain_timeout: 1m }
             frontends:
               - name: l4
                 bind: "[::1]:9000"
@@ -173,7 +174,13 @@ import Testing
         let config = try ConfigLoader.parse(yaml: yaml, file: "t.yaml")
         #expect(
             config.node
-                == NodeSettings(name: "lb-b", adminSocketPath: "/tmp/a.sock", threads: 4, drainTimeout: .seconds(60))
+                == NodeSettings(
+                    name: "lb-b",
+                    adminSocketPath: "/tmp/a.sock",
+                    threads: 4,
+                    drainTimeout: .seconds(60),
+                    adminOperators: [NodeSettings.AdminOperator(name: "root", uid: 0)]
+                )
         )
         let frontend = try #require(config.frontends.first)
         #expect(frontend.mode == .tcp)

@@ -2,6 +2,8 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 import ServiceLifecycleTestKit
+import Synchronization
+import TandemNIOSupport
 import Testing
 
 @testable import TandemControl
@@ -26,6 +28,13 @@ import Glibc
             group: MultiThreadedEventLoopGroup.singleton,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
+    }
+
+    /// Counts the `reload` requests that reached the router.
+    private final class Reloads: Sendable {
+        private let count = Mutex(0)
+        func record() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
     }
 
     /// Runs `server` until `body` returns, then shuts it down gracefully and waits for it.
@@ -136,5 +145,54 @@ import Glibc
             try AdminClient(socketPath: path).send(.status)
         }
         #expect(AdminClient.isServing(socketPath: path) == false)
+    }
+
+    /// Over the real socket, by the peer's kernel-reported uid: a reader gets `status` but its `reload` is
+    /// refused with the reason and never reaches the router; an operator's and the daemon's user's go through.
+    @Test(.enabled(if: getuid() == 0, "needs root to connect as other users"))
+    func changesNeedAnOperatorReadsDoNot() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("admin.sock")
+        let reloads = Reloads()
+        var router = Self.router()
+        router.register("reload") { _ in
+            reloads.record()
+            return AdminResponse(ok: true, message: "reloaded")
+        }
+        let server = AdminServer(
+            socketPath: path,
+            router: router,
+            access: AdminAccess(
+                daemon: UserAccount(name: "tandem", uid: 64998),
+                operators: [UserAccount(name: "ops", uid: 64001)]
+            ),
+            group: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let reader = UserAccount.describe(uid: 64000, name: UserAccount.withUID(64000)?.name)
+        try await Self.serving(server) {
+            let lines = try await NIOThreadPool.singleton.runIfActive {
+                try RawAdminConnection(path: path, uid: 64000, gid: 64000)
+                    .exchange("{\"command\":\"status\"}\n{\"command\":\"reload\"}\n", lines: 2)
+            }
+            #expect(try AdminCodec.decodeResponse(Array(lines[0].utf8)).status?.node == "lb-a")
+            #expect(
+                try AdminCodec.decodeResponse(Array(lines[1].utf8))
+                    == .failure(
+                        "reload needs root, the daemon's user (tandem) or node.admin_operators (ops); \(reader) may"
+                            + " only read: add it to node.admin_operators"
+                    )
+            )
+            #expect(reloads.value == 0, "a refused reload must not run")
+            for uid: UInt32 in [64001, 64998, 0] {
+                let line = try await NIOThreadPool.singleton.runIfActive {
+                    try RawAdminConnection(path: path, uid: uid == 0 ? nil : uid)
+                        .exchange("{\"command\":\"reload\"}\n", lines: 1)
+                }
+                #expect(try AdminCodec.decodeResponse(Array(line[0].utf8)).ok, "uid \(uid)")
+            }
+            #expect(reloads.value == 3)
+        }
     }
 }

@@ -1,14 +1,17 @@
+import CNetlink
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A blocking Unix-socket client speaking raw lines, for protocol abuse the real client cannot produce.
+/// A blocking Unix-socket client speaking raw lines, for protocol abuse the real client cannot produce, and
+/// for a peer of another user: with `uid` (needs root) the calling thread connects with effective ids `uid` and
+/// `gid`, which is what the server's `SO_PEERCRED` reports.
 struct RawLineClient: ~Copyable {
     private let descriptor: CInt
 
-    init(path: String) throws {
+    init(path: String, uid: UInt32? = nil, gid: UInt32 = 65534) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -19,10 +22,16 @@ struct RawLineClient: ~Copyable {
         }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let uid {
+            precondition(CNetlink_set_thread_effective_ids(uid, gid) == 0, "cannot switch ids: errno \(errno)")
+        }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
+        }
+        if uid != nil {
+            precondition(CNetlink_set_thread_effective_ids(0, 0) == 0, "cannot become root again: errno \(errno)")
         }
         guard descriptor >= 0, connected == 0 else {
             throw LabError(message: "connect \(path): errno \(errno)")

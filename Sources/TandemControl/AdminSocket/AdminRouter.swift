@@ -1,7 +1,8 @@
 /// Maps admin command names to their handlers; the daemon registers what it serves before the socket opens.
 ///
 /// The extension point for `server drain|disable|enable`, `drill` and `failover`: each is one more
-/// ``register(_:handler:)`` call in the daemon, with no change to the server or the protocol.
+/// ``register(_:handler:)`` call in the daemon, with no change to the server or the protocol. Who may run a
+/// command is not the router's business: ``AdminAccess`` decides before a request gets here.
 public struct AdminRouter: Sendable {
     /// Answers one request; runs on a task, off the event loops.
     public typealias Handler = @Sendable (AdminRequest) async -> AdminResponse

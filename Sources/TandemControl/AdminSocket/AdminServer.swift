@@ -9,19 +9,20 @@ import TandemNIOSupport
 import Glibc
 #endif
 
-/// The daemon's admin API: newline-delimited JSON requests on a Unix stream socket (`node.admin`, mode 0660),
-/// answered by an ``AdminRouter``.
+/// The daemon's admin API: newline-delimited JSON requests on a Unix stream socket (`node.admin`, created with
+/// mode 0660), answered by an ``AdminRouter`` for the commands ``AdminAccess`` lets the peer run.
 ///
 /// A socket file left by a crashed daemon is replaced; a socket another live daemon still serves is not (start
 /// fails instead, so two daemons never share one admin path). The file is removed at shutdown. On graceful
 /// shutdown the server stops accepting and closes its connections.
 public final class AdminServer: Service, Sendable {
     private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    private typealias Listener = NIOAsyncChannel<Connection, Never>
+    private typealias Listener = NIOAsyncChannel<(Connection, PeerCredentials), Never>
 
     /// The socket path served.
     public let socketPath: String
     private let router: AdminRouter
+    private let access: AdminAccess
     private let group: any EventLoopGroup
     private let logger: Logger
     private let listener = Mutex<(channel: Listener, inode: UInt64)?>(nil)
@@ -29,10 +30,18 @@ public final class AdminServer: Service, Sendable {
     /// - Parameters:
     ///   - socketPath: where to serve (`node.admin`).
     ///   - router: the commands served.
+    ///   - access: who may run which command (default: changes only by root and this process's user).
     ///   - group: the event loops for the socket.
-    public init(socketPath: String, router: AdminRouter, group: any EventLoopGroup, logger: Logger) {
+    public init(
+        socketPath: String,
+        router: AdminRouter,
+        access: AdminAccess = .forThisProcess(),
+        group: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.socketPath = socketPath
         self.router = router
+        self.access = access
         self.group = group
         self.logger = logger
     }
@@ -43,6 +52,7 @@ public final class AdminServer: Service, Sendable {
         try removeStaleSocket()
         let channel: Listener
         do {
+            let socket = try UnixSocketFile.bind(path: socketPath, mode: 0o660)
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 16)
                 .serverChannelInitializer { listener in
@@ -51,19 +61,14 @@ public final class AdminServer: Service, Sendable {
                         try listener.pipeline.syncOperations.addHandler(AcceptPauseHandler())
                     }
                 }
-                .bind(unixDomainSocketPath: socketPath) { child in
-                    child.eventLoop.makeCompletedFuture {
+                .bind(socket) { child in
+                    PeerCredentials.of(child).flatMapThrowing { peer in
                         try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(AdminLineDecoder()))
-                        return try Connection(wrappingChannelSynchronously: child)
+                        return (try Connection(wrappingChannelSynchronously: child), peer)
                     }
                 }
         } catch {
             throw AdminServerError(socketPath: socketPath, message: "cannot listen: \(error)")
-        }
-        guard chmod(socketPath, 0o660) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? await channel.channel.close()
-            throw AdminServerError(socketPath: socketPath, message: "cannot set mode 0660: \(reason)")
         }
         var info = stat()
         let inode = stat(socketPath, &info) == 0 ? UInt64(info.st_ino) : 0
@@ -79,19 +84,20 @@ public final class AdminServer: Service, Sendable {
         guard let (channel, inode) = listener.withLock({ $0 }) else { return }
         defer { removeOwnSocket(inode: inode) }
         let router = self.router
+        let access = self.access
         let logger = self.logger
         let open = OpenConnections()
         await withTaskCancellationOrGracefulShutdownHandler {
             await withDiscardingTaskGroup { connections in
                 do {
                     try await channel.executeThenClose { inbound in
-                        for try await connection in inbound {
+                        for try await (connection, peer) in inbound {
                             guard open.insert(connection.channel) else {
                                 try? await connection.channel.close()
                                 continue
                             }
                             connections.addTask {
-                                await Self.serve(connection, router: router, logger: logger)
+                                await Self.serve(connection, peer: peer, router: router, access: access, logger: logger)
                                 open.remove(connection.channel)
                             }
                         }
@@ -108,15 +114,32 @@ public final class AdminServer: Service, Sendable {
         }
     }
 
-    /// Answers each request line of one connection in order until the client closes it.
-    private static func serve(_ connection: Connection, router: AdminRouter, logger: Logger) async {
+    /// Answers each request line of one connection in order until the client closes it; a command `access`
+    /// refuses is answered with the reason and logged, and never reaches the router.
+    private static func serve(
+        _ connection: Connection,
+        peer: PeerCredentials,
+        router: AdminRouter,
+        access: AdminAccess,
+        logger: Logger
+    ) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await line in inbound {
                     let response: AdminResponse
                     do {
                         let request = try AdminCodec.decodeRequest(line.readableBytesView)
-                        response = await router.respond(to: request)
+                        let uid = peer.uid
+                        switch access.decide(request.command, uid: uid, name: UserAccount.withUID(uid)?.name) {
+                        case .allowed:
+                            response = await router.respond(to: request)
+                        case .refused(let reason):
+                            logger.warning(
+                                "admin command refused",
+                                metadata: ["command": "\(request.command)", "peer": "\(peer)", "reason": "\(reason)"]
+                            )
+                            response = .failure(reason)
+                        }
                     } catch {
                         response = .failure("\(error)")
                     }
