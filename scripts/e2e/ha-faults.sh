@@ -101,8 +101,9 @@ holder_is lb-a || fail "only lb-a should hold (holders: $(holders))"
 echo "clock steps across restarts (lb-a -1 h, lb-b +1 h): no stale epoch, no late heartbeat, one holder"
 
 # --- a claim that keeps failing gives way ----------------------------------------------------------------------
-kill_role daemon-lb-a; kill_role helper-lb-a
+kill_role daemon-lb-a
 wait_until 5 holder_is lb-b || fail "lb-b did not take over"
+kill_role helper-lb-a
 ip netns exec "$ns_a" "$tandem" vip-helper --socket "$dir/lb-a.vip.sock" --allow 198.18.0.101/24@eth0 \
     >>"$dir/helper-lb-a.log" 2>&1 &
 pid_of[helper-lb-a]=$!
