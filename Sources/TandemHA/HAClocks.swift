@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The clocks the HA service reads, in nanoseconds. Decisions use only the monotonic ones; the wall clock
 /// is read for showing the skew between the nodes and for the epoch floor, never to accept or refuse.

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The few facts the HA service keeps across restarts, in `STATE_DIRECTORY/ha-NODE.state`: this node's boot
 /// epoch and the newest epoch heard from each peer.
@@ -38,7 +39,9 @@ public final class HAStateFile: Sendable {
     /// (`max(stored + 1, wallSeconds)`) and writes it back before the first heartbeat can go out.
     public static func begin(directory: String, node: String, wallSeconds: UInt64) throws(Error) -> HAStateFile {
         if mkdir(directory, 0o750) != 0 && errno != EEXIST {
-            throw Error(description: "cannot create the state directory \(directory): \(String(cString: strerror(errno)))")
+            throw Error(
+                description: "cannot create the state directory \(directory): \(String(cString: strerror(errno)))"
+            )
         }
         let path = directory + "/ha-" + node + ".state"
         var stored: UInt64 = 0

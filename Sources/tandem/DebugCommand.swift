@@ -69,7 +69,8 @@ extension AdminRouter {
             let arguments = request.arguments ?? []
             switch (arguments.first, arguments.count) {
             case ("clock-step", 2):
-                guard let seconds = Int64(arguments[1].hasPrefix("+") ? String(arguments[1].dropFirst()) : arguments[1]),
+                guard
+                    let seconds = Int64(arguments[1].hasPrefix("+") ? String(arguments[1].dropFirst()) : arguments[1]),
                     abs(seconds) <= 10 * 365 * 86_400
                 else { return .failure("clock-step needs signed seconds within ten years") }
                 let total = HAClocks.wallClockOffset.add(seconds * 1_000_000_000, ordering: .relaxed).newValue

@@ -64,13 +64,27 @@ struct HeartbeatReceiverTests {
     @Test func freshnessUsesMonotonicClocksOnly() {
         var receiver = receiver()
         let hour: UInt64 = 3_600 * second
-        #expect((try? receiver.receive(packet(sequence: 1, wallClock: 1_780_000_000 * second - hour), arrival: now).get()) != nil)
+        #expect(
+            (try? receiver.receive(packet(sequence: 1, wallClock: 1_780_000_000 * second - hour), arrival: now).get())
+                != nil
+        )
         // Sent 1 s later by its clock, arrives 1.9 s later by ours: 0.9 s late, inside the window.
-        #expect((try? receiver.receive(packet(sequence: 2, sentAfter: second, wallClock: 1_780_000_000 * second + hour), arrival: now + 1_900_000_000).get()) != nil)
+        #expect(
+            (try? receiver.receive(
+                packet(sequence: 2, sentAfter: second, wallClock: 1_780_000_000 * second + hour),
+                arrival: now + 1_900_000_000
+            ).get()) != nil
+        )
         // Sent 2 s after the first, arrives 3.2 s after: 1.2 s late.
-        #expect(receiver.receive(packet(sequence: 3, sentAfter: 2 * second), arrival: now + 3_200_000_000) == .failure(.late))
+        #expect(
+            receiver.receive(packet(sequence: 3, sentAfter: 2 * second), arrival: now + 3_200_000_000)
+                == .failure(.late)
+        )
         // The late packet did not advance the window: the same sequence on time is accepted.
-        #expect((try? receiver.receive(packet(sequence: 3, sentAfter: 2 * second), arrival: now + 2_100_000_000).get()) != nil)
+        #expect(
+            (try? receiver.receive(packet(sequence: 3, sentAfter: 2 * second), arrival: now + 2_100_000_000).get())
+                != nil
+        )
     }
 
     /// Two clocks that run 100 ppm apart never drift into rejection (the baseline may rise 200 ppm).
@@ -79,7 +93,10 @@ struct HeartbeatReceiverTests {
         for index in 0..<1_000 {
             let sent = UInt64(index) * 10 * second  // every 10 s for almost 3 hours
             let arrival = now + sent + sent / 10_000  // our clock runs 100 ppm fast
-            #expect((try? receiver.receive(packet(sequence: UInt64(index) + 1, sentAfter: sent), arrival: arrival).get()) != nil)
+            #expect(
+                (try? receiver.receive(packet(sequence: UInt64(index) + 1, sentAfter: sent), arrival: arrival).get())
+                    != nil
+            )
         }
     }
 
@@ -94,7 +111,10 @@ struct HeartbeatReceiverTests {
         var elapsed: UInt64 = 0
         while elapsed <= 6 * second {
             sequence += 1
-            let result = receiver.receive(packet(sequence: sequence, sentAfter: elapsed), arrival: now + pause + elapsed)
+            let result = receiver.receive(
+                packet(sequence: sequence, sentAfter: elapsed),
+                arrival: now + pause + elapsed
+            )
             if elapsed < 5 * second { #expect(result == .failure(.late)) }
             if (try? result.get()) != nil { accepted = true }
             elapsed += second / 10
@@ -108,7 +128,10 @@ struct HeartbeatReceiverTests {
         #expect(receiver.receive(packet(kind: .farewell), arrival: now) == .failure(.unexpectedFarewell))
         #expect((try? receiver.receive(packet(epoch: 8, sequence: 3), arrival: now).get()) != nil)
         #expect(receiver.receive(packet(epoch: 7, sequence: 0, kind: .farewell), arrival: now) == .failure(.staleEpoch))
-        #expect(receiver.receive(packet(epoch: 9, sequence: 0, kind: .farewell), arrival: now) == .failure(.unexpectedFarewell))
+        #expect(
+            receiver.receive(packet(epoch: 9, sequence: 0, kind: .farewell), arrival: now)
+                == .failure(.unexpectedFarewell)
+        )
         let farewell = packet(epoch: 8, sequence: 0, sentAfter: 0, kind: .farewell)
         #expect((try? receiver.receive(farewell, arrival: now + 3_600 * second).get())?.kind == .farewell)
         #expect(receiver.receive(farewell, arrival: now + 3_601 * second) == .failure(.unexpectedFarewell))

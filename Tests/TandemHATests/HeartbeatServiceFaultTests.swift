@@ -52,7 +52,10 @@ struct HeartbeatServiceFaultTests {
         controller: any VIPController
     ) async throws -> HeartbeatService {
         var configuration = try HeartbeatServiceFixtures.configuration(
-            name: name, priority: priority, interval: .milliseconds(20), keyring: keyring
+            name: name,
+            priority: priority,
+            interval: .milliseconds(20),
+            keyring: keyring
         )
         configuration.claimRetryLimit = .milliseconds(300)
         configuration.claimFaultHold = .milliseconds(700)
@@ -124,7 +127,9 @@ struct HeartbeatServiceFaultTests {
         #expect(b.status().untrustedPeer?.problem == "heartbeats from lb-a fail authentication: check key_file")
         // Equal keys again (SIGHUP on lb-b): trust returns, no warning.
         b.replaceKeyring(keyring)
-        #expect(await eventually(within: .seconds(3)) { b.status().untrustedPeer == nil && b.status().peer?.alive == true })
+        #expect(
+            await eventually(within: .seconds(3)) { b.status().untrustedPeer == nil && b.status().peer?.alive == true }
+        )
         #expect(a.status().state == .active && b.status().state == .standby)
         runs.forEach { $0.cancel() }
         for run in runs { _ = try? await run.value }

@@ -22,7 +22,10 @@ struct HeartbeatServiceTests {
     func makeNode(_ name: String, priority: Int) async throws -> Node {
         let vips = RecordingVIPController()
         let configuration = try HeartbeatServiceFixtures.configuration(
-            name: name, priority: priority, interval: Self.interval, keyring: keyring
+            name: name,
+            priority: priority,
+            interval: Self.interval,
+            keyring: keyring
         )
         let service = HeartbeatService(configuration: configuration, vipController: vips)
         try await service.bind()

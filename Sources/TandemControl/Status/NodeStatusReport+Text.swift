@@ -44,7 +44,9 @@ extension NodeStatusReport {
         }
         if let skew = ha.clockSkewMs {
             let direction = skew >= 0 ? "ahead" : "behind"
-            lines.append(("clock skew", "peer \(Self.milliseconds(abs(skew))) \(direction) (shown only; never decides)"))
+            lines.append(
+                ("clock skew", "peer \(Self.milliseconds(abs(skew))) \(direction) (shown only; never decides)")
+            )
         }
         var heartbeats = "\(ha.accepted) accepted, \(ha.rejectedTotal) rejected"
         let nonzero = ha.rejected.filter { $0.value > 0 }.sorted { $0.key < $1.key }

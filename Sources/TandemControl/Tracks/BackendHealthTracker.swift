@@ -8,7 +8,11 @@ public struct BackendHealthTracker: Service {
     private let isHealthy: @Sendable () -> Bool
     private let report: @Sendable (Bool) -> Void
 
-    public init(interval: Duration, isHealthy: @escaping @Sendable () -> Bool, report: @escaping @Sendable (Bool) -> Void) {
+    public init(
+        interval: Duration,
+        isHealthy: @escaping @Sendable () -> Bool,
+        report: @escaping @Sendable (Bool) -> Void
+    ) {
         self.interval = interval
         self.isHealthy = isHealthy
         self.report = report
