@@ -118,9 +118,10 @@ final class VIPRunner: Sendable {
         }
         let now = ContinuousClock.now
         let giveUp = state.withLock { state -> Bool in
-            guard state.desired == desired else { return false }  // a newer decision is queued
             if ok {
+                // What the helper now holds, even if a newer decision is queued (its own convergence follows).
                 state.applied = desired
+                guard state.desired == desired else { return false }
                 state.failingSince = nil
                 state.attempts = 0
                 // A release during the claim FAULT does not clear why the claim failed.
@@ -128,6 +129,7 @@ final class VIPRunner: Sendable {
                 return false
             }
             state.applied = nil
+            guard state.desired == desired else { return false }  // a newer decision is queued
             state.attempts += 1
             let since = state.failingSince ?? now
             state.failingSince = since

@@ -95,7 +95,8 @@ import sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
 first_fail = next((i for i, (_, r) in enumerate(rows) if r == "fail"), None)
 if first_fail is None:
-    print("error: no request failed", file=sys.stderr); sys.exit(1)
+    # The crash farewell can move the VIP between two requests: no failure at all is the best outcome.
+    print(0, 0, len(rows), 0); sys.exit(0)
 back = next((i for i in range(first_fail, len(rows)) if rows[i][1] == "ok"), None)
 if back is None:
     print("error: no request succeeded after the kill", file=sys.stderr); sys.exit(1)
