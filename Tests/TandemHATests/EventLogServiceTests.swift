@@ -11,7 +11,11 @@ struct EventLogServiceTests {
     func makeService(_ name: String, priority: Int, log: String) throws -> (HeartbeatService, RecordingVIPController) {
         let vips = RecordingVIPController()
         let configuration = try HeartbeatServiceFixtures.configuration(
-            name: name, priority: priority, interval: Self.interval, keyring: keyring, summaryInterval: .milliseconds(300)
+            name: name,
+            priority: priority,
+            interval: Self.interval,
+            keyring: keyring,
+            summaryInterval: .milliseconds(300)
         )
         let service = HeartbeatService(
             configuration: configuration,
