@@ -23,7 +23,7 @@ extension ConfigDecoder {
     }
 
     func decodeNode(_ node: Node, _ path: ConfigPath) -> NodeSettings? {
-        let keys = ["name", "admin", "admin_operators", "threads", "drain_timeout", "state_directory"]
+        let keys = ["name", "admin", "admin_operators", "threads", "drain_timeout", "state_directory", "stats"]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
@@ -38,6 +38,7 @@ extension ConfigDecoder {
             default: NodeSettings.defaultStateDirectory,
             self.path
         )
+        let stats = optional(fields, "stats", decodeStats)
         guard let name else {
             return nil
         }
@@ -47,8 +48,15 @@ extension ConfigDecoder {
             threads: threads,
             drainTimeout: drainTimeout,
             stateDirectory: stateDirectory,
+            statsBind: stats,
             adminOperators: operators
         )
+    }
+
+    /// `node.stats: { bind: ADDRESS:PORT }`.
+    private func decodeStats(_ node: Node, _ path: ConfigPath) -> SocketAddressSpec? {
+        guard let fields = open(node, at: path, keys: ["bind"]) else { return nil }
+        return required(fields, "bind", socketAddress)
     }
 
     /// A user name of `node.admin_operators` that exists on this host.

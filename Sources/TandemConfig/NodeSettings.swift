@@ -16,6 +16,9 @@ public struct NodeSettings: Sendable, Equatable {
     public var threads: Int
     /// How long a drain waits for open connections before closing them.
     public var drainTimeout: Duration
+    /// The stats listener (`node.stats.bind`: Prometheus `/metrics`, the status page `/`, `/status.json`); nil:
+    /// off, the default, so nothing listens that the operator did not ask for.
+    public var statsBind: SocketAddressSpec?
     /// Where the HA state file lives (`ha-NODE.state`: the boot epoch and the peers' epochs).
     public var stateDirectory: String
     /// Users besides root and the daemon's own who may run the admin commands that change the node
@@ -50,6 +53,7 @@ public struct NodeSettings: Sendable, Equatable {
         threads: Int = NodeSettings.defaultThreads,
         drainTimeout: Duration = .seconds(30),
         stateDirectory: String = NodeSettings.defaultStateDirectory,
+        statsBind: SocketAddressSpec? = nil,
         adminOperators: [AdminOperator] = []
     ) {
         self.name = name
@@ -57,6 +61,7 @@ public struct NodeSettings: Sendable, Equatable {
         self.threads = threads
         self.drainTimeout = drainTimeout
         self.stateDirectory = stateDirectory
+        self.statsBind = statsBind
         self.adminOperators = adminOperators
     }
 

@@ -44,6 +44,8 @@ public final class HeartbeatService: Sendable {
         public var claimRetryLimit: Duration
         /// How long that FAULT lasts before the node may be a candidate again.
         public var claimFaultHold: Duration
+        /// Called with every measured heartbeat round trip (the metrics' RTT histogram), on the heartbeat loop.
+        public var observeRoundTrip: (@Sendable (Duration) -> Void)?
 
         public init(
             machine: Machine.Configuration,
@@ -55,7 +57,8 @@ public final class HeartbeatService: Sendable {
             stateFile: HAStateFile? = nil,
             reconcileInterval: Duration = .seconds(5),
             claimRetryLimit: Duration = .seconds(1),
-            claimFaultHold: Duration = .seconds(10)
+            claimFaultHold: Duration = .seconds(10),
+            observeRoundTrip: (@Sendable (Duration) -> Void)? = nil
         ) {
             self.machine = machine
             self.listen = listen
@@ -67,6 +70,7 @@ public final class HeartbeatService: Sendable {
             self.reconcileInterval = reconcileInterval
             self.claimRetryLimit = claimRetryLimit
             self.claimFaultHold = claimFaultHold
+            self.observeRoundTrip = observeRoundTrip
         }
     }
 
@@ -81,6 +85,9 @@ public final class HeartbeatService: Sendable {
         /// The clocks at the previous periodic tick, to classify a long gap (``PauseCause``).
         var lastTick: (boottime: UInt64, monotonic: UInt64, threadCPU: UInt64)?
         var lastPause: String?
+        /// The newest state changes, oldest first, for the status page.
+        var recentTransitions: [HeartbeatStatus.TransitionRecord] = []
+        var sent: UInt64 = 0
     }
 
     private let configuration: Configuration
@@ -357,7 +364,9 @@ public final class HeartbeatService: Sendable {
                 vipFailures: vips.failures,
                 vipProblem: vipProblem,
                 lastPause: core.lastPause,
-                bootEpoch: core.composer.bootEpoch
+                bootEpoch: core.composer.bootEpoch,
+                sent: core.sent,
+                recentTransitions: core.recentTransitions
             )
         }
     }
@@ -411,6 +420,7 @@ public final class HeartbeatService: Sendable {
         if let rejected { events.rejected(rejected, at: arrival) }
         if let accepted {
             events.accepted(from: accepted.name, at: arrival, roundTrip: accepted.roundTrip)
+            if let roundTrip = accepted.roundTrip { configuration.observeRoundTrip?(roundTrip) }
             if let epoch = accepted.newEpoch, let stateFile = configuration.stateFile {
                 // Off the heartbeat loop: the write syncs to disk.
                 Task.detached { [logger] in
@@ -444,6 +454,16 @@ public final class HeartbeatService: Sendable {
                 vips.reannounce()
             case .log(let transition):
                 events.transition(transition)
+                let record = HeartbeatStatus.TransitionRecord(
+                    time: .now(),
+                    from: transition.from,
+                    to: transition.to,
+                    reason: transition.reason
+                )
+                core.withLock { core in
+                    core.recentTransitions.append(record)
+                    if core.recentTransitions.count > 20 { core.recentTransitions.removeFirst() }
+                }
             case .warnUntrusted(let problem):
                 events.notice(.untrustedPeer, reason: problem)
             }
@@ -464,6 +484,7 @@ public final class HeartbeatService: Sendable {
                 echo: core.peerClock.echo(at: monotonic),
                 keyring: core.receiver.keyring
             )
+            core.sent += 1
             return (packet, core.peers)
         }
         events.sentHeartbeat()

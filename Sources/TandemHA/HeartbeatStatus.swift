@@ -23,6 +23,14 @@ public struct HeartbeatStatus: Sendable, Hashable {
         public var lastHeardAge: Duration
     }
 
+    /// One state change, stamped with the wall clock for people.
+    public struct TransitionRecord: Sendable, Hashable {
+        public var time: EventTimestamp
+        public var from: NodeState
+        public var to: NodeState
+        public var reason: String
+    }
+
     public var nodeName: String
     public var state: NodeState
     /// Why the node is in `state`.
@@ -58,4 +66,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
     public var lastPause: String?
     /// This run's boot epoch.
     public var bootEpoch: UInt64
+    /// Heartbeats sent.
+    public var sent: UInt64
+    /// The newest state changes (at most 20), oldest first.
+    public var recentTransitions: [TransitionRecord]
 }

@@ -81,12 +81,29 @@ struct RunCommand: AsyncParsableCommand {
         group: MultiThreadedEventLoopGroup,
         logger: Logger
     ) async throws -> (services: [any Service], ha: HARuntime?) {
-        let proxy = try ProxyServer(configuration: configuration, group: group, logger: logger)
+        let registry = configuration.node.statsBind.map { _ in StatsSetup.makeRegistry() }
+        let proxy = try ProxyServer(
+            configuration: configuration,
+            group: group,
+            logger: logger,
+            metrics: registry.map { ProxyMetrics(registry: $0, configuration: configuration) }
+        )
+        let stats = try registry.flatMap { registry in
+            try configuration.node.statsBind.map { bind in
+                try StatsSetup(registry: registry, bind: bind, node: configuration.node.name, proxy: proxy, logger: logger)
+            }
+        }
         try await proxy.start()
         var ha: HARuntime?
         var trackers: [any Service] = []
         if let settings = configuration.ha {
-            let runtime = try await HARuntime.start(node: configuration.node, ha: settings, logger: logger)
+            let runtime = try await HARuntime.start(
+                node: configuration.node,
+                ha: settings,
+                logger: logger,
+                metrics: stats?.collector
+            )
+            stats?.collector.attach(runtime)
             ha = runtime
             if settings.track.contains(where: { if case .backends = $0 { true } else { false } }) {
                 trackers.append(
@@ -133,6 +150,7 @@ struct RunCommand: AsyncParsableCommand {
             router.registerDebug(proxyGroup: group, logger: logger)
         }
         let operators = configuration.node.adminOperators.map { UserAccount(name: $0.name, uid: $0.uid) }
+        try await stats?.start(ha: ha)
         let admin = AdminServer(
             socketPath: configuration.node.adminSocketPath,
             router: router,
@@ -145,9 +163,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // The data plane and the HA pair matter more than the admin API: serve without it.
             logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
-            return ([reloader, proxy] + (ha?.services ?? []) + trackers, ha)
+            return ([reloader, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
         }
-        return ([reloader, admin, proxy] + (ha?.services ?? []) + trackers, ha)
+        return ([reloader, admin, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
     }
 }
 

@@ -61,11 +61,19 @@ public final class HARuntime: Sendable {
         node: NodeSettings,
         ha: HASettings,
         logger: Logger,
-        helperWait: Duration = .seconds(5)
+        helperWait: Duration = .seconds(5),
+        metrics: MetricsCollector? = nil
     ) async throws(HAStartError) -> HARuntime {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            return try await start(node: node, ha: ha, group: group, logger: logger, helperWait: helperWait)
+            return try await start(
+                node: node,
+                ha: ha,
+                group: group,
+                logger: logger,
+                helperWait: helperWait,
+                metrics: metrics
+            )
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -77,7 +85,8 @@ public final class HARuntime: Sendable {
         ha: HASettings,
         group: MultiThreadedEventLoopGroup,
         logger: Logger,
-        helperWait: Duration
+        helperWait: Duration,
+        metrics: MetricsCollector?
     ) async throws(HAStartError) -> HARuntime {
         if let offset = getenv("TANDEM_DEBUG_WALL_CLOCK_OFFSET").flatMap({ Int64(String(cString: $0)) }) {
             HAClocks.wallClockOffset.store(offset * 1_000_000_000, ordering: .relaxed)
@@ -139,9 +148,16 @@ public final class HARuntime: Sendable {
         )
         let eventLog = HAEventLog(node: node.name, path: ha.logPath, logger: logger)
         vipController.recordEvents(to: eventLog)
+        if let metrics { vipController.observeCallDurations { metrics.observeVIPCall($0) } }
         // TANDEM_HA_SUMMARY_INTERVAL (e.g. `1s`) shortens the 10 s summary period for end-to-end tests.
         let summaryInterval = getenv("TANDEM_HA_SUMMARY_INTERVAL").flatMap {
             Duration(configString: String(cString: $0))
+        }
+        let roundTripObserver: (@Sendable (Duration) -> Void)?
+        if let metrics {
+            roundTripObserver = { metrics.observeRoundTrip($0) }
+        } else {
+            roundTripObserver = nil
         }
         let heartbeat = HeartbeatService(
             configuration: .init(
@@ -152,7 +168,8 @@ public final class HARuntime: Sendable {
                 // Late beyond twice the dead window, a heartbeat is worse than none; 1 s absorbs scheduling noise.
                 freshnessWindow: max(.seconds(1), ha.interval * ha.deadAfter * 2),
                 summaryInterval: summaryInterval ?? .seconds(10),
-                stateFile: stateFile
+                stateFile: stateFile,
+                observeRoundTrip: roundTripObserver
             ),
             vipController: vipController,
             group: group,

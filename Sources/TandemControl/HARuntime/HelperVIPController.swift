@@ -24,6 +24,7 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     private let observer = Mutex<(@Sendable (Bool) -> Void)?>(nil)
     private let shuttingDown = Mutex(false)
     private let eventLog = Mutex<HAEventLog?>(nil)
+    private let callObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
     private let losses: AsyncStream<Void>
     private let lossContinuation: AsyncStream<Void>.Continuation
 
@@ -49,6 +50,11 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     /// logs its own line for people).
     public func recordEvents(to log: HAEventLog) {
         eventLog.withLock { $0 = log }
+    }
+
+    /// Calls `observer` with the duration of every VIP helper call, per VIP (the metrics' histogram).
+    public func observeCallDurations(_ observer: @escaping @Sendable (Duration) -> Void) {
+        callObserver.withLock { $0 = observer }
     }
 
     public func claim() async throws {
@@ -159,6 +165,7 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
             do {
                 let report = try await call(client, binding)
                 let elapsed = started.duration(to: .now)
+                callObserver.withLock { $0 }?(elapsed)
                 let total = HAStatusReport.milliseconds(elapsed)
                 logger.notice(
                     "\(verb) \(binding) in \(Self.format(total)) ms (\(Self.describe(report.steps)))"

@@ -207,7 +207,7 @@ public final class BackendRuntime: Sendable {
     }
 
     /// Requests waiting in the queue now.
-    var queuedRequests: Int {
+    public var queuedRequests: Int {
         state.withLock { $0.queue.count }
     }
 

@@ -11,8 +11,19 @@ import Synchronization
 public final class ClientConnections: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let closing = Atomic<Bool>(false)
+    private let accepted = Atomic<Int>(0)
 
     init() {}
+
+    /// Connections open now.
+    public var count: Int {
+        channels.withLock { $0.count }
+    }
+
+    /// Connections accepted since start.
+    public var total: Int {
+        accepted.load(ordering: .relaxed)
+    }
 
     /// Whether responses currently end their connection.
     public var closesKeepAlive: Bool {
@@ -22,6 +33,7 @@ public final class ClientConnections: Sendable {
     func register(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         channels.withLock { $0[id] = channel }
+        accepted.add(1, ordering: .relaxed)
         channel.closeFuture.whenComplete { [self] _ in
             _ = channels.withLock { $0.removeValue(forKey: id) }
         }

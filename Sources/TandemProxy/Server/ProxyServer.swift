@@ -14,6 +14,8 @@ import TandemTLS
 public final class ProxyServer: Service, Sendable {
     public let frontends: [FrontendRuntime]
     public let backends: [BackendRuntime]
+    /// The event metrics, when the stats listener is on.
+    let metrics: ProxyMetrics?
     private let group: any EventLoopGroup
     private let drainTimeout: TimeAmount
     let logger: Logger
@@ -26,7 +28,8 @@ public final class ProxyServer: Service, Sendable {
         configuration: TandemConfiguration,
         group: any EventLoopGroup,
         logger: Logger,
-        balancerSeed: UInt64? = nil
+        balancerSeed: UInt64? = nil,
+        metrics: ProxyMetrics? = nil
     ) throws {
         let loops = Array(group.makeIterator())
         let backends = try configuration.backends.enumerated().map { position, settings in
@@ -41,6 +44,7 @@ public final class ProxyServer: Service, Sendable {
         self.frontends = try configuration.frontends.map {
             try FrontendRuntime(settings: $0, backends: backends)
         }
+        self.metrics = metrics
         self.group = group
         self.drainTimeout = TimeAmount(configuration.node.drainTimeout)
         self.logger = logger
