@@ -16,6 +16,7 @@ struct Tandem: AsyncParsableCommand {
               tandem logs --config /etc/tandem/tandem.yaml --since 10m
               tandem reload --config /etc/tandem/tandem.yaml
             """,
+        version: "tandem \(TandemVersion.current)",
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
             LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self, DebugCommand.self,

@@ -13,10 +13,17 @@ key_before=$(cat "$root/etc/tandem/ha.key")
 bash "$here/deploy/install.sh" --binary "$tandem" --root "$root" || fail "second install.sh failed"
 [[ "$(cat "$root/etc/tandem/ha.key")" == "$key_before" ]] || fail "the HA key changed on a second install"
 for f in usr/local/bin/tandem etc/systemd/system/tandem.service etc/systemd/system/tandem-vip-helper.service \
-         etc/logrotate.d/tandem etc/tandem/tandem.yaml etc/tandem/vip-helper.env; do
+         etc/logrotate.d/tandem etc/tandem/tandem.yaml etc/tandem/vip-helper.env \
+         usr/share/bash-completion/completions/tandem usr/share/zsh/vendor-completions/_tandem \
+         usr/share/fish/vendor_completions.d/tandem.fish; do
     [[ -e "$root/$f" ]] || fail "missing $f"
 done
 [[ $(stat -c %a "$root/etc/tandem/ha.key") == 600 ]] || fail "ha.key mode is not 600"
+grep -q 'server' "$root/usr/share/bash-completion/completions/tandem" 2>/dev/null || \
+    grep -q 'drill' "$root/usr/share/bash-completion/completions/tandem" || fail "the bash completion does not know tandem's commands"
+bash -c "source '$root/usr/share/bash-completion/completions/tandem' && complete -p tandem" >/dev/null 2>&1 ||
+    fail "the bash completion does not load"
+"$tandem" --version | grep -qE '^tandem [0-9]+\.[0-9]+\.[0-9]+' || fail "tandem --version prints '$("$tandem" --version)'"
 grep -q '^1 [0-9a-f]\{64\}$' "$root/etc/tandem/ha.key" || fail "ha.key has no 32-byte hex key"
 grep -q 'TANDEM_VIP_ALLOW="--allow 198.18.0.100/24@eth0"' "$root/etc/tandem/vip-helper.env" || fail "bad vip-helper.env: $(cat "$root/etc/tandem/vip-helper.env")"
 [[ ! -e "$root/etc/sysctl.d/60-tandem.conf" ]] || fail "install.sh still writes the low-port sysctl"
