@@ -26,6 +26,9 @@ public final class HealthChecker: Sendable {
     private let onTransition: TransitionHandler
     private let state: NIOLoopBoundBox<LoopState>
     private let verdicts: Mutex<[Int: HealthCounter.Health]>
+    /// Each server's latest probe result, for `tandem backends`: a verdict alone hides a server that fails one
+    /// probe in two.
+    private let outcomes = Mutex<[Int: ProbeOutcome]>([:])
 
     /// - Parameters:
     ///   - backendName: The backend's name, for logs.
@@ -107,6 +110,12 @@ public final class HealthChecker: Sendable {
         verdicts.withLock { $0[serverIndex] ?? .up }
     }
 
+    /// The result of the latest probe of a server; nil before its first probe ended, and for servers not
+    /// checked. Callable from any thread.
+    public func lastOutcome(of serverIndex: Int) -> ProbeOutcome? {
+        outcomes.withLock { $0[serverIndex] }
+    }
+
     private func onLoop(_ work: @escaping @Sendable () -> Void) {
         if eventLoop.inEventLoop {
             work()
@@ -135,6 +144,7 @@ public final class HealthChecker: Sendable {
     private func probeCompleted(_ position: Int, outcome: ProbeOutcome) {
         state.value.targets[position].inFlight = nil
         guard case .running = state.value.phase else { return }
+        outcomes.withLock { $0[targets[position].serverIndex] = outcome }
         let transition = state.withValue { state -> HealthCounter.Health? in
             switch outcome {
             case .success:

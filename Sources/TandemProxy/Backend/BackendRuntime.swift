@@ -192,8 +192,10 @@ public final class BackendRuntime: Sendable {
     /// The run-time state of every server, in configuration order.
     func statuses() -> [BackendStatus] {
         let states = state.withLock { $0.balancer.servers }
-        return zip(servers, states).map { server, state in
-            BackendStatus(
+        let checker = background.withLock { $0.checker }
+        return servers.indices.map { index in
+            let (server, state) = (servers[index], states[index])
+            return BackendStatus(
                 backend: name,
                 server: server.name,
                 address: "\(server.address.ipAddress ?? "?"):\(server.address.port ?? 0)",
@@ -201,7 +203,8 @@ public final class BackendRuntime: Sendable {
                 health: state.health,
                 admin: state.admin,
                 inFlight: state.inFlight,
-                isEjected: state.isEjected
+                isEjected: state.isEjected,
+                lastCheck: checker?.lastOutcome(of: index)
             )
         }
     }

@@ -1,4 +1,5 @@
 import TandemBalancing
+import TandemHealth
 
 /// One server's run-time state as the status page and the admin socket show it.
 public struct BackendStatus: Sendable, Equatable {
@@ -15,6 +16,8 @@ public struct BackendStatus: Sendable, Equatable {
     public var inFlight: Int
     /// True while passive outlier detection keeps the server out.
     public var isEjected: Bool
+    /// The latest active health probe; nil without `health:` or before the first probe ended.
+    public var lastCheck: ProbeOutcome?
 
     public init(
         backend: String,
@@ -24,7 +27,8 @@ public struct BackendStatus: Sendable, Equatable {
         health: HealthCounter.Health,
         admin: AdminState,
         inFlight: Int,
-        isEjected: Bool
+        isEjected: Bool,
+        lastCheck: ProbeOutcome? = nil
     ) {
         self.backend = backend
         self.server = server
@@ -34,5 +38,6 @@ public struct BackendStatus: Sendable, Equatable {
         self.admin = admin
         self.inFlight = inFlight
         self.isEjected = isEjected
+        self.lastCheck = lastCheck
     }
 }
