@@ -15,6 +15,22 @@ import Testing
         }
     }
 
+    /// `backends` only reads too: a member of the socket's group may list the servers but not change one.
+    @Test func backendsIsReadOnlyButServerIsNot() {
+        #expect(AdminAccess.readOnlyCommands.contains("backends"))
+        #expect(!AdminAccess.readOnlyCommands.contains("server"))
+        for uid: UInt32 in [0, 998, 1001, 65534] {
+            #expect(Self.access.decide("backends", uid: uid, name: "x") == .allowed)
+        }
+        #expect(
+            Self.access.decide("server", uid: 1001, name: "alice")
+                == .refused(
+                    "server needs root or the daemon's user (tandem); uid 1001 (alice) may only read: add it to"
+                        + " node.admin_operators"
+                )
+        )
+    }
+
     /// Root and the daemon's own user may change the node; nobody else by default.
     @Test func changesNeedRootOrTheDaemonsUser() {
         for command in ["reload", "handover", "server"] {

@@ -6,8 +6,8 @@ import Glibc
 
 /// Which admin commands a peer may run, by the uid the kernel reports for it.
 ///
-/// Reading (`status`) is open to whoever the socket's mode lets connect (root, the daemon's user, the socket's
-/// group). Commands that change the node (`handover` for drill and failover, `reload`, the reserved `server`)
+/// Reading (`status`, `backends`) is open to whoever the socket's mode lets connect (root, the daemon's user, the
+/// socket's group). Commands that change the node (`handover` for drill and failover, `reload`, `server`)
 /// need root, the daemon's own user or a user in `node.admin_operators`: the group is handed out so that
 /// people can look, and looking must not let them move the VIP. A command not known to be read-only counts
 /// as a change, so a new command is closed until it is listed here.
@@ -20,7 +20,7 @@ public struct AdminAccess: Sendable, Equatable {
     }
 
     /// The commands that only read.
-    public static let readOnlyCommands: Set<String> = ["status"]
+    public static let readOnlyCommands: Set<String> = ["status", "backends"]
 
     /// The daemon's own user.
     public var daemon: UserAccount

@@ -1,7 +1,7 @@
 /// The daemon's answer to one ``AdminRequest``: a JSON object on one line.
 ///
 /// `ok` is always present; a failure carries `error` (a sentence for people); a `status` request carries
-/// `status`; other commands may say what they did in `message`.
+/// `status`, `backends` and `server` carry `backends`; other commands may say what they did in `message`.
 public struct AdminResponse: Codable, Sendable, Equatable {
     /// Whether the command succeeded.
     public var ok: Bool
@@ -13,6 +13,8 @@ public struct AdminResponse: Codable, Sendable, Equatable {
     public var message: String?
     /// The measured handover, for `handover`.
     public var handover: HandoverReport?
+    /// Every server for `backends`; the changed server for `server`.
+    public var backends: BackendsReport?
 
     /// Creates a response.
     public init(
@@ -20,13 +22,15 @@ public struct AdminResponse: Codable, Sendable, Equatable {
         error: String? = nil,
         status: NodeStatusReport? = nil,
         message: String? = nil,
-        handover: HandoverReport? = nil
+        handover: HandoverReport? = nil,
+        backends: BackendsReport? = nil
     ) {
         self.ok = ok
         self.error = error
         self.status = status
         self.message = message
         self.handover = handover
+        self.backends = backends
     }
 
     /// A failed response with its reason.
