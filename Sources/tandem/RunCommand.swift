@@ -128,6 +128,7 @@ struct RunCommand: AsyncParsableCommand {
         let reloader = HangupReloader(actions: reloadActions, logger: logger)
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
+        router.registerServerControl(proxy: proxy, logger: logger)
         if let ha {
             router.registerHandover(ha: ha) { proxy.windDownKeepAlive($0) }
         }

@@ -11,6 +11,8 @@ struct Tandem: AsyncParsableCommand {
               tandem check --config /etc/tandem/tandem.yaml
               tandem run --config /etc/tandem/tandem.yaml
               tandem status --config /etc/tandem/tandem.yaml
+              tandem backends --config /etc/tandem/tandem.yaml
+              tandem server drain app/be1 --wait --config /etc/tandem/tandem.yaml
               tandem drill --config /etc/tandem/tandem.yaml
               tandem failover --config /etc/tandem/tandem.yaml
               tandem logs --config /etc/tandem/tandem.yaml --since 10m
@@ -18,8 +20,9 @@ struct Tandem: AsyncParsableCommand {
             """,
         version: "tandem \(TandemVersion.current)",
         subcommands: [
-            RunCommand.self, CheckCommand.self, StatusCommand.self, DrillCommand.self, FailoverCommand.self,
-            LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self, DebugCommand.self,
+            RunCommand.self, CheckCommand.self, StatusCommand.self, BackendsCommand.self, ServerCommand.self,
+            DrillCommand.self, FailoverCommand.self, LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self,
+            DebugCommand.self,
         ]
     )
 
