@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "TandemProxyTests",
             dependencies: [
-                "TandemProxy", "TandemConfig", "TandemBalancing", "COpenSSL",
+                "TandemProxy", "TandemConfig", "TandemBalancing", "TandemControl", "COpenSSL", "tandem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

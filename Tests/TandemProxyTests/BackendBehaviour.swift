@@ -17,7 +17,7 @@ enum BackendBehaviour: Sendable {
     /// Closes the connection once the whole request, body included, has arrived.
     case closeOnEnd
     /// Answers with the backend's name and the script's current status; paths starting with `/slow` wait
-    /// the script's delay first.
+    /// the script's delay (or its gate) first.
     case scripted(BackendScript)
     /// Sends a head declaring `declared` body bytes, then `sent` bytes, then closes.
     case dieMidResponse(declared: Int, sent: Int)

@@ -6,10 +6,13 @@ import Synchronization
 final class BackendScript: Sendable {
     private let statusCode: Atomic<Int>
     let slowDelay: TimeAmount
+    /// When set, `/slow` responses wait for it instead of `slowDelay`.
+    let gate: ResponseGate?
 
-    init(status: Int = 200, slowDelay: TimeAmount = .milliseconds(500)) {
+    init(status: Int = 200, slowDelay: TimeAmount = .milliseconds(500), gate: ResponseGate? = nil) {
         self.statusCode = Atomic(status)
         self.slowDelay = slowDelay
+        self.gate = gate
     }
 
     var status: Int {

@@ -83,6 +83,12 @@ final class TestBackendHandler: ChannelInboundHandler {
                 return
             }
             let loopBound = context.loopBound
+            if let gate = script.gate {
+                gate.wait(on: context.eventLoop).assumeIsolated().whenSuccess { [self] in
+                    respond(body: name, status: status, context: loopBound.value)
+                }
+                return
+            }
             context.eventLoop.assumeIsolated().scheduleTask(in: script.slowDelay) { [self] in
                 respond(body: name, status: status, context: loopBound.value)
             }
