@@ -231,3 +231,42 @@ stop_pair() {
 
 trap pair_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ==== Fault injection for the soak (scripts/soak.sh) ========================================================
+# Helpers that inject or observe one fault on one node of the pair; every other check may use them too.
+
+# role_alive ROLE — true while the process of ROLE (daemon-lb-a, helper-lb-b, ...) runs (a zombie is dead).
+role_alive() {
+    local pid=${pid_of[$1]:-} stat
+    [[ -n "$pid" ]] && read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# pair_link NODE DEVICE up|down — sets a link of NODE (eth0: its LAN side; hb0: the direct heartbeat link).
+pair_link() {
+    ip -n "$(ns_of "$1")" link set "$2" "$3"
+}
+
+# pair_drop_heartbeats NODE / pair_pass_heartbeats NODE — an nftables rule in NODE's namespace drops the
+# heartbeats it sends (UDP to port 7946), so only its peer stops hearing: a one-way partition. Needs nft
+# (pair_require nft:nftables).
+pair_drop_heartbeats() {
+    ip netns exec "$(ns_of "$1")" nft -f - <<'NFT'
+table inet tandem_soak {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        udp dport 7946 drop
+    }
+}
+NFT
+}
+pair_pass_heartbeats() {
+    ip netns exec "$(ns_of "$1")" nft delete table inet tandem_soak 2>/dev/null
+}
+
+# node_holds NODE — true when NODE's eth0 has the VIP.
+node_holds() {
+    ip -n "$(ns_of "$1")" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/'
+}
+# ==== end of the soak's section ==============================================================================
