@@ -18,6 +18,8 @@
 #   helperkill  SIGKILL of the node's vip-helper (its daemon goes FAULT, the peer takes over), restarted
 #   cpu         stress-ng --cpu 2 (whole seconds, bounded by its --timeout)
 #   load        wrk from the client namespace against http://198.18.0.100/ (whole seconds, -d bounded)
+#   stall       every proxy event loop of the node blocked (`tandem debug stall-proxy`) under a small wrk load;
+#               skipped (and reported) while the binary has no `tandem debug stall-proxy`
 #   clock       the daemon's wall clock stepped by ±2 s ... ±1 h (`tandem debug clock-step`, or a restart with
 #               TANDEM_DEBUG_WALL_CLOCK_OFFSET), stepped back at the heal; skipped (and reported) while the
 #               binary has no `tandem debug clock-step`
@@ -70,7 +72,7 @@ PAIR_HB_NET=198.18.1   # heartbeats on hb0: a partition cuts only them, a link d
 PAIR_HA_LOG=1          # $dir/NODE.ha.log, quoted as evidence around each break
 source "$ROOT/scripts/lib/ha-pair.sh"
 pair_require stress-ng:stress-ng wrk:wrk nft:nftables
-export TANDEM_DEBUG_COMMANDS=1   # lets `tandem debug clock-step` reach the daemons (ignored by older binaries)
+PAIR_DAEMON_ENV="TANDEM_DEBUG_COMMANDS=1"   # `tandem debug` reaches the daemons (older binaries ignore it)
 
 echo "soak: seed $seed, duration ${duration_s}s, interval ${interval}ms (repeat with --seed $seed)" | sed 's/msms/ms/'
 RANDOM=$seed   # every choice below comes from $RANDOM in this shell only (never in a subshell)
@@ -166,8 +168,10 @@ settle() {
     done
 }
 
-clock_support=""
-if "$tandem" debug --help 2>/dev/null | grep -q clock-step; then clock_support=yes; fi
+debug_help=$("$tandem" debug --help 2>/dev/null || true)
+clock_support="" stall_support=""
+[[ $debug_help == *clock-step* ]] && clock_support=yes
+[[ $debug_help == *stall-proxy* ]] && stall_support=yes
 
 # ---- faults --------------------------------------------------------------------------------------------
 # inject KIND NODE MS — one fault on NODE for about MS milliseconds, then its heal. Returns 1 when skipped.
@@ -239,6 +243,30 @@ inject() {
             ev load "wrk ${secs}s: $(grep -Eo '[0-9]+ requests in [^,]+' "$out" | head -1)," \
                 "$(grep -Eo 'Socket errors:.*|Non-2xx or 3xx responses: [0-9]+' "$out" | tr '\n' ' ' || true)"
             ;;
+        stall)
+            if [[ -z $stall_support ]]; then
+                ev skip stall "tandem debug stall-proxy not in this binary"
+                return 1
+            fi
+            # Every proxy event loop of the node blocked for the fault's time, under a client load that starts
+            # just before and ends a second after.
+            loads=$((loads + 1)); out="$dir/wrk-$loads.txt"
+            ip netns exec "$ns_cl" timeout -k 2 $((secs + 6)) wrk -t1 -c8 -d"$((secs + 1))s" --timeout 2s \
+                http://198.18.0.100/ >"$out" 2>&1 &
+            pid=$!; load_pids=("$pid")
+            sleep 0.3
+            ev fault stall "$node" "$role" "stall-proxy ${ms} ms under wrk -c8"
+            "$tandem" debug stall-proxy "$ms" --admin "$dir/$node.admin" >/dev/null 2>&1 || ev note "stall-proxy failed on $node"
+            sleep_ms "$ms"
+            ev heal stall "$node"
+            wait "$pid"
+            load_pids=()
+            ev load "wrk $((secs + 1))s around a ${ms} ms stall of $node: $(grep -Eo '[0-9]+ requests in [^,]+' "$out" | head -1)," \
+                "$(grep -Eo 'Socket errors:.*|Non-2xx or 3xx responses: [0-9]+' "$out" | tr '\n' ' ' || true)"
+            injected[$kind]=$((${injected[$kind]:-0} + 1))
+            LAST_MS=$ms
+            return 0
+            ;;
         clock)
             if [[ -z $clock_support ]]; then
                 ev skip clock "tandem debug clock-step not in this binary"
@@ -250,18 +278,18 @@ inject() {
             rand 3
             if ((REPLY)); then
                 ev fault clock "$node" "$role" "step ${sign}${step}s"
-                if ! out=$("$tandem" debug clock-step --admin "$dir/$node.admin" -- "${sign}${step}" 2>&1); then
+                if ! out=$("$tandem" debug clock-step --admin "$dir/$node.admin" "${sign}${step}" 2>&1); then
                     ev note "clock-step failed on $node: ${out//$'\n'/ }"
                 fi
             else
                 ev fault clock "$node" "$role" "restart with offset ${sign}${step}s"
                 killed "daemon-$node"
-                TANDEM_DEBUG_WALL_CLOCK_OFFSET="${sign}${step}" start_daemon "$node"
+                PAIR_DAEMON_ENV="$PAIR_DAEMON_ENV TANDEM_DEBUG_WALL_CLOCK_OFFSET=${sign}${step}" start_daemon "$node"
                 started "daemon-$node"
             fi
             sleep_ms "$ms"
             [[ $sign == + ]] && sign=- || sign=+
-            wait_until 3 "$tandem" debug clock-step --admin "$dir/$node.admin" -- "${sign}${step}" >/dev/null 2>&1 ||
+            wait_until 3 "$tandem" debug clock-step --admin "$dir/$node.admin" "${sign}${step}" >/dev/null 2>&1 ||
                 ev note "clock-step back failed on $node"
             ;;
     esac
@@ -286,13 +314,15 @@ for node in lb-a lb-b; do
     ev snapshot "$node" "$(node_holds "$node" && echo 1 || echo 0)" \
         "$(ip -n "$(ns_of "$node")" link show dev eth0 | grep -q 'LOWER_UP' && echo 1 || echo 0)"
 done
-start_pair "soak start"
+# Either node may come up ACTIVE at 20 ms (the first to listen for its dead window claims): no start_pair.
+start_helper lb-a; start_helper lb-b
+start_daemon lb-a; start_daemon lb-b
 for role in "${roles[@]}"; do started "$role"; done
 python3 "$monitor" sample "$dir" $((duration_s + 600)) &
 other_pids+=($!)
-settle 10 || fail "the pair did not settle at the start"
+settle 10 || fail "the pair did not settle at the start: $STATE"
 
-kinds=(sigkill sigstop linkdown partition oneway helperkill cpu load clock)
+kinds=(sigkill sigstop linkdown partition oneway helperkill cpu load stall clock)
 report_args=(--interval-ms "$interval_ms" --seed "$seed" --duration "${duration_s}s" --tandem "$tandem")
 ev start
 now_us; soak_start=$NOW; soak_end=$((NOW + duration_s * 1000000)); next_progress=$((NOW + 60000000))

@@ -267,6 +267,6 @@ pair_pass_heartbeats() {
 
 # node_holds NODE — true when NODE's eth0 has the VIP.
 node_holds() {
-    ip -n "$(ns_of "$1")" -4 -o addr show dev eth0 | grep -q ' 198\.18\.0\.100/'
+    [[ $(ip -n "$(ns_of "$1")" -4 -o addr show dev eth0) == *" 198.18.0.100/"* ]]
 }
 # ==== end of the soak's section ==============================================================================

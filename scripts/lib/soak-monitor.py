@@ -68,7 +68,7 @@ def loses_peer(fault, node):
         return node != fault.node   # only the peer of the node whose heartbeats are dropped
     if fault.kind == "clock":
         return fault.param.startswith("restart")   # a restart is a short kill
-    return False   # linkdown (heartbeats go over hb0), helperkill, cpu, load
+    return False   # linkdown (heartbeats go over hb0), helperkill, cpu, load, stall (the heartbeat has its own loop)
 
 
 def sample(directory, max_seconds):
@@ -435,8 +435,12 @@ def report(directory, options):
     settled_active = [(t, args[0]) for t, args in settles]
     settle_times_sorted = [t for t, _ in settled_active]
     for fault in faults:
-        # A partition moves the VIP to the higher priority by design; nothing else on the STANDBY should move it.
-        if fault.role not in ("standby", "-") or fault.kind == "partition" or fault.settled is None:
+        # A partition moves the VIP to the higher priority by design; nothing else on the STANDBY should move it,
+        # and on either node neither CPU, load, a proxy stall nor a clock step at run time.
+        if fault.settled is None or fault.kind == "partition":
+            continue
+        harmless = fault.kind in ("cpu", "load", "stall") or (fault.kind == "clock" and fault.param.startswith("step"))
+        if fault.role != "standby" and not harmless:
             continue
         index = bisect.bisect_left(settle_times_sorted, fault.start) - 1
         if index < 0:
@@ -523,7 +527,7 @@ def report(directory, options):
         out += [f"  {line}" for line in overlaps]
     if unforced:
         out.append(f"failovers no fault forced (the ACTIVE changed during a fault on the STANDBY other than a "
-                   f"partition, or a CPU or load fault; not an invariant break, a cost): {len(unforced)}")
+                   f"partition, or during CPU, load, a proxy stall or a clock step; not an invariant break, a cost): {len(unforced)}")
         out += [f"  {line}" for line in unforced]
     if unexplained:
         out.append("peer losses no fault explains (a node logged peer_dead while its peer's heartbeats should have "
