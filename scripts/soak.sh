@@ -111,7 +111,7 @@ restart_role() {
     started "$1"
 }
 
-crashes=0
+crashes=0 aborted=""
 # check_crashes — a daemon or helper that is gone although the soak did not kill it: records its exit status and
 # log tail, then restarts it.
 check_crashes() {
@@ -128,6 +128,7 @@ check_crashes() {
         echo "soak: $role (pid $pid) exited with status $status without being killed:" >&2
         sed 's/^/    /' "$log" | tail -n 10 >&2
         pid_of[$role]=""
+        ((crashes <= 20)) || { aborted="more than 20 unexpected exits"; return; }
         restart_role "$role"
     done
 }
@@ -148,6 +149,7 @@ settle() {
     now_us; deadline=$((NOW + limit * 1000000))
     while :; do
         check_crashes
+        [[ -z $aborted ]] || { ev nosettle "aborted: $aborted"; return 1; }
         h=$(holders)
         if [[ -n $h && $h != *" "* ]]; then
             pair_state
@@ -326,7 +328,7 @@ kinds=(sigkill sigstop linkdown partition oneway helperkill cpu load stall clock
 report_args=(--interval-ms "$interval_ms" --seed "$seed" --duration "${duration_s}s" --tandem "$tandem")
 ev start
 now_us; soak_start=$NOW; soak_end=$((NOW + duration_s * 1000000)); next_progress=$((NOW + 60000000))
-number=0 aborted=""
+number=0
 while :; do
     now_us
     left_ms=$(((soak_end - NOW) / 1000))
@@ -346,7 +348,8 @@ while :; do
             "$(((healed - soak_start) / 1000))e-3" "$number" "$kind" "$node" "$LAST_MS" $(((NOW - healed) / 1000)) "$active"
     else
         echo "soak: [#$number $kind $node] the pair did not settle in 10 s: $STATE" >&2
-        settle 20 || { aborted="the pair did not settle within 30 s after fault #$number ($kind $node)"; break; }
+        [[ -z $aborted ]] && ! settle 20 && aborted="the pair did not settle within 30 s after fault #$number ($kind $node)"
+        [[ -z $aborted ]] || break
     fi
     rand 1201; sleep_ms $((300 + REPLY))
     now_us
