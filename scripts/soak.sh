@@ -258,9 +258,13 @@ inject() {
             pid=$!; load_pids=("$pid")
             sleep 0.3
             ev fault stall "$node" "$role" "stall-proxy ${ms} ms under wrk -c8"
-            "$tandem" debug stall-proxy "$ms" --admin "$dir/$node.admin" >/dev/null 2>&1 || ev note "stall-proxy failed on $node"
+            # In the background: the answer may only come once the stall is over.
+            timeout 15 "$tandem" debug stall-proxy "$ms" --admin "$dir/$node.admin" >"$dir/stall.out" 2>&1 &
+            local stall_pid=$!
+            load_pids+=("$stall_pid")
             sleep_ms "$ms"
             ev heal stall "$node"
+            wait "$stall_pid" || ev note "stall-proxy on $node: $(tr '\n' ' ' <"$dir/stall.out")"
             wait "$pid"
             load_pids=()
             ev load "wrk $((secs + 1))s around a ${ms} ms stall of $node: $(grep -Eo '[0-9]+ requests in [^,]+' "$out" | head -1)," \
