@@ -96,7 +96,11 @@ public final class HeartbeatService: Sendable {
     private let events: HeartbeatEventRecorder
     private let clock = ContinuousClock()
     private let core: Mutex<Core>
+    /// The socket heartbeats arrive on (`listen`).
     private let channel = Mutex<(any Channel)?>(nil)
+    /// The socket heartbeats leave from (the listen address, an ephemeral port).
+    private let sendChannel = Mutex<(any Channel)?>(nil)
+    private let sendErrors = Mutex<(lastLogged: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
     private let stopping = Mutex(false)
     let vips: VIPRunner
 
@@ -161,58 +165,95 @@ public final class HeartbeatService: Sendable {
         armFarewell()
     }
 
-    /// Binds the UDP socket; idempotent.
+    /// Binds the UDP sockets; idempotent.
     public func bind() async throws {
         if channel.withLock({ $0 }) != nil { return }
         // `started` goes to the log before the socket can deliver a peer's heartbeat.
         let (firstState, firstReason) = core.withLock { ($0.machine.state, $0.machine.reason) }
         events.lifecycle(.started, state: firstState, reason: firstReason)
-        let bound = try await makeChannel()
+        let bound = try await makeChannel(.receive)
         channel.withLock { $0 = bound }
-        watch(bound)
+        watch(bound, .receive)
+        do {
+            let sender = try await makeChannel(.send)
+            sendChannel.withLock { $0 = sender }
+            watch(sender, .send)
+        } catch {
+            try? await bound.close()
+            channel.withLock { $0 = nil }
+            throw error
+        }
     }
 
-    private func makeChannel() async throws -> any Channel {
-        try await DatagramBootstrap(group: group)
+    /// Which of the two sockets: heartbeats arrive on `listen`, and leave from a socket of their own on the
+    /// same address with an ephemeral port. NIO closes a datagram channel on a send error it deems fatal (EPERM
+    /// from a firewall rule, ENETUNREACH when the link goes down); with one socket for both, every failed send
+    /// would also drop the peer's heartbeats arriving while it is bound again, and a node whose own heartbeats
+    /// are filtered would lose its peer too.
+    private enum Role: CustomStringConvertible {
+        case receive, send
+        var description: String { self == .receive ? "receiving" : "sending" }
+    }
+
+    private func makeChannel(_ role: Role) async throws -> any Channel {
+        let address =
+            role == .receive
+            ? configuration.listen
+            : try SocketAddress(ipAddress: configuration.listen.ipAddress ?? "0.0.0.0", port: 0)
+        return try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard role == .receive else { return }
                     let handler = HeartbeatDatagramHandler { [self] bytes, source in
                         self.handle(datagram: bytes, from: source)
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .bind(to: configuration.listen)
+            .bind(to: address)
             .get()
     }
 
-    /// NIO closes a datagram channel on a send error it deems fatal (ENETUNREACH when the heartbeat link goes
-    /// down, EPERM from a firewall rule): the heartbeat must outlive that, so a channel that closes while the
-    /// service runs is replaced, retrying every interval, and the link's return heals the pair.
-    private func watch(_ bound: any Channel) {
+    /// A socket that closes while the service runs is replaced, retrying every interval, so the link's
+    /// return heals the pair. The sending socket's closes (one per failed send) are logged at most every 10 s.
+    private func watch(_ bound: any Channel, _ role: Role) {
         bound.closeFuture.whenComplete { [self] _ in
             guard !stopping.withLock({ $0 }) else { return }
-            logger.error("the heartbeat socket on \(configuration.listen) closed (send error); binding it again")
-            Task { await self.rebind() }
+            let (report, suppressed) = sendErrors.withLock { state -> (Bool, Int) in
+                let now = ContinuousClock.now
+                if role == .send, let last = state.lastLogged, last.duration(to: now) < .seconds(10) {
+                    state.suppressed += 1
+                    return (false, 0)
+                }
+                defer { state = (now, 0) }
+                return (true, state.suppressed)
+            }
+            if report {
+                let more = suppressed > 0 ? " (\(suppressed) more since the last report)" : ""
+                logger.error("the heartbeat \(role) socket on \(configuration.listen) closed (send error)\(more); binding it again")
+            }
+            Task { await self.rebind(role) }
         }
     }
 
-    private func rebind() async {
+    private func rebind(_ role: Role) async {
         for attempt in 1...100_000 {
             if stopping.withLock({ $0 }) { return }
             do {
-                let bound = try await makeChannel()
+                let bound = try await makeChannel(role)
                 if stopping.withLock({ $0 }) {
                     try? await bound.close()
                     return
                 }
-                channel.withLock { $0 = bound }
-                watch(bound)
-                logger.notice("the heartbeat socket is bound again", metadata: ["attempts": "\(attempt)"])
+                if role == .receive { channel.withLock { $0 = bound } } else { sendChannel.withLock { $0 = bound } }
+                watch(bound, role)
+                if attempt > 1 || role == .receive {
+                    logger.notice("the heartbeat \(role) socket is bound again", metadata: ["attempts": "\(attempt)"])
+                }
                 return
             } catch {
-                if attempt == 1 { logger.error("cannot bind the heartbeat socket again yet: \(error)") }
+                if attempt == 1 { logger.error("cannot bind the heartbeat \(role) socket again yet: \(error)") }
                 try? await Task.sleep(for: configuration.machine.interval)
             }
         }
@@ -258,7 +299,9 @@ public final class HeartbeatService: Sendable {
         sendFarewell()
         stopping.withLock { $0 = true }
         try? await self.channel.withLock({ $0 })?.close()
+        try? await self.sendChannel.withLock({ $0 })?.close()
         self.channel.withLock { $0 = nil }
+        self.sendChannel.withLock { $0 = nil }
         events.lifecycle(.stopped, state: .fault, reason: "shut down: VIPs released, FAULT sent to the peer")
     }
 
@@ -471,7 +514,7 @@ public final class HeartbeatService: Sendable {
     }
 
     private func send(_ advertisement: Machine.Advertisement) {
-        guard let channel = channel.withLock({ $0 }) else { return }
+        guard let channel = sendChannel.withLock({ $0 }) else { return }
         let monotonic = HAClocks.boottime()
         let wallClock = HAClocks.wall()
         let (packet, peers) = core.withLock { core -> ([UInt8], [SocketAddress]) in

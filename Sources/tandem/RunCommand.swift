@@ -156,7 +156,8 @@ struct RunCommand: AsyncParsableCommand {
             socketPath: configuration.node.adminSocketPath,
             router: router,
             access: .forThisProcess(operators: operators),
-            group: group,
+            // Off the proxy's loops: `tandem status` must answer while the data plane is stalled.
+            group: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
         do {

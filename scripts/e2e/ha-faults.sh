@@ -65,11 +65,14 @@ load_pid=$!
 other_pids+=("$load_pid")
 sleep 0.5
 "$tandem" debug stall-proxy 2000 --admin "$dir/lb-a.admin" >/dev/null || fail "debug stall-proxy failed"
+asked=$(now_ms)
+[[ $(status_field lb-a 's["ha"]["state"]') == ACTIVE ]] || fail "tandem status did not answer during the stall"
+(( $(now_ms) - asked < 1000 )) || fail "tandem status waited for the stalled proxy ($(( $(now_ms) - asked )) ms)"
 for _ in $(seq 1 30); do holder_is lb-a || fail "the VIP moved during the stall (holders: $(holders))"; sleep 0.1; done
 kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null
 [[ $(transitions lb-a) == "$before_a" && $(transitions lb-b) == "$before_b" ]] || fail "the stall caused a transition"
 grep -q "stalling every proxy event loop" "$dir/daemon-lb-a.log" || fail "the stall did not happen"
-echo "stall: every proxy loop of lb-a blocked 2 s under load at interval 50ms; no transition"
+echo "stall: every proxy loop of lb-a blocked 2 s under load at interval 50ms; status answered at once; no transition"
 
 # --- wall-clock steps of an hour, at run time and across restarts ------------------------------------------
 before_a=$(transitions lb-a) before_b=$(transitions lb-b) rejected_a=$(rejected lb-a) rejected_b=$(rejected lb-b)

@@ -10,8 +10,8 @@ import TandemNetlink
 ///
 /// As a `Service` it watches the helper connection. When the connection drops (the helper died or restarted)
 /// it reports `false` to its observer — the daemon turns that into the failing track `vip-helper`, so the node
-/// goes FAULT and its peer takes over — then reconnects every second; once back, it releases every VIP (a
-/// restarted helper does not know what its predecessor added) and reports `true`.
+/// goes FAULT and its peer takes over — then reconnects (20 ms doubling to 1 s); once back, it releases every
+/// VIP (a restarted helper does not know what its predecessor added) and reports `true`.
 public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     /// Opens a new helper connection.
     public typealias Connect = @Sendable () async throws -> VIPHelperClient
@@ -130,10 +130,13 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
                 observer.withLock { $0 }?(true)
                 return
             } catch {
-                if attempt == 1 || attempt.isMultiple(of: 30) {
+                if attempt == 1 || attempt.isMultiple(of: 100) {
                     logger.warning("cannot reach the VIP helper yet: \(error)")
                 }
-                try? await Task.sleep(for: .seconds(1))  // ends early when the task is cancelled
+                // 20 ms doubling to 1 s: a restarted helper is back in milliseconds, and until this node
+                // releases through it, the VIP it left behind stays on the interface while the peer holds it.
+                let backoff = min(20 << min(attempt - 1, 6), 1000)
+                try? await Task.sleep(for: .milliseconds(backoff))  // ends early when the task is cancelled
             }
         }
     }
