@@ -10,7 +10,7 @@ import TandemNetlink
 ///
 /// As a `Service` it watches the helper connection. When the connection drops (the helper died or restarted)
 /// it reports `false` to its observer — the daemon turns that into the failing track `vip-helper`, so the node
-/// goes FAULT and its peer takes over — then reconnects (20 ms doubling to 1 s); once back, it releases every
+/// goes FAULT and its peer takes over — then reconnects (every 10 to 50 ms); once back, it releases every
 /// VIP (a restarted helper does not know what its predecessor added) and reports `true`.
 public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     /// Opens a new helper connection.
@@ -130,12 +130,13 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
                 observer.withLock { $0 }?(true)
                 return
             } catch {
-                if attempt == 1 || attempt.isMultiple(of: 100) {
+                if attempt == 1 || attempt.isMultiple(of: 600) {
                     logger.warning("cannot reach the VIP helper yet: \(error)")
                 }
-                // 20 ms doubling to 1 s: a restarted helper is back in milliseconds, and until this node
-                // releases through it, the VIP it left behind stays on the interface while the peer holds it.
-                let backoff = min(20 << min(attempt - 1, 6), 1000)
+                // Every 50 ms at most (a connect to a missing socket costs microseconds): a restarted helper is
+                // back in milliseconds, and until this node releases through it, the VIP its predecessor left
+                // stays on the interface while the peer holds it.
+                let backoff = min(10 << min(attempt - 1, 6), 50)
                 try? await Task.sleep(for: .milliseconds(backoff))  // ends early when the task is cancelled
             }
         }
