@@ -77,13 +77,13 @@ extension StatusPage {
             html += "<h3>\(Self.escape(backend.name)) <small>\(up)/\(backend.servers.count) up"
             html += backend.queued > 0 ? ", \(backend.queued) queued" : ""
             html += "</small></h3><table><tr><th>server</th><th>address</th><th>health</th><th>admin</th>"
-            html += "<th>weight</th><th>in flight</th><th>ejected</th></tr>"
+            html += "<th>weight</th><th>in flight</th><th>ejected</th><th>last check</th></tr>"
             for server in backend.servers {
                 let rowClass = server.health != "up" || server.ejected ? "down" : (server.admin != "enabled" ? "admin" : "up")
                 html += "<tr class=\"\(rowClass)\"><td>\(Self.escape(server.name))</td>"
                 html += "<td>\(Self.escape(server.address))</td><td>\(Self.escape(server.health))</td>"
                 html += "<td>\(Self.escape(server.admin))</td><td>\(server.weight)</td><td>\(server.inFlight)</td>"
-                html += "<td>\(server.ejected ? "yes" : "no")</td></tr>"
+                html += "<td>\(server.ejected ? "yes" : "no")</td><td>\(Self.escape(server.lastCheck ?? "–"))</td></tr>"
             }
             html += "</table>"
         }

@@ -27,6 +27,8 @@ public struct StatusPage: Codable, Sendable, Equatable {
         public var weight: Int
         public var inFlight: Int
         public var ejected: Bool
+        /// The newest health probe's result: `ok` or why it failed; absent before the first probe.
+        public var lastCheck: String?
     }
 
     public struct Backend: Codable, Sendable, Equatable {
@@ -56,6 +58,24 @@ public struct StatusPage: Codable, Sendable, Equatable {
     static func hostPort(_ address: SocketAddress) -> String {
         guard let host = address.ipAddress, let port = address.port else { return "\(address)" }
         return address.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    public init(
+        node: String,
+        generatedAt: String,
+        uptimeSeconds: Double,
+        ha: HAStatusReport?,
+        transitions: [Transition],
+        frontends: [Frontend],
+        backends: [Backend]
+    ) {
+        self.node = node
+        self.generatedAt = generatedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.ha = ha
+        self.transitions = transitions
+        self.frontends = frontends
+        self.backends = backends
     }
 
     /// The page now.
@@ -95,7 +115,13 @@ public struct StatusPage: Codable, Sendable, Equatable {
                         admin: status.admin.rawValue,
                         weight: status.weight,
                         inFlight: status.inFlight,
-                        ejected: status.isEjected
+                        ejected: status.isEjected,
+                        lastCheck: status.lastCheck.map { outcome in
+                            switch outcome {
+                            case .success: "ok"
+                            case .failure(let reason): reason
+                            }
+                        }
                     )
                 }
             )
