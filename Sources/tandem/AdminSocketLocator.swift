@@ -1,7 +1,7 @@
 import ArgumentParser
 import TandemConfig
 
-/// Finds the admin socket as DESIGN.md §2 says: `--admin PATH`, else `--config FILE` (its `node.admin`), else
+/// Finds the admin socket as docs/operations.md says: `--admin PATH`, else `--config FILE` (its `node.admin`), else
 /// the default `/run/tandem/admin.sock`.
 enum AdminSocketLocator {
     /// The socket path; a config that does not load is reported and exits 1.

@@ -3,7 +3,7 @@ import TandemConfig
 import TandemControl
 
 /// `--admin PATH` and `--config FILE`: how every operating command (status, drill, failover, reload) finds the
-/// daemon, as DESIGN.md §2 says — `--admin`, else the config's `node.admin`, else the default socket.
+/// daemon, as docs/operations.md says — `--admin`, else the config's `node.admin`, else the default socket.
 struct AdminSocketOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The daemon's admin socket.", valueName: "path"))
     var admin: String?

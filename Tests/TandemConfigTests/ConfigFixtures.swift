@@ -4,7 +4,7 @@ import Testing
 
 /// Config texts shared by the tests. Addresses are from 198.18.0.0/15 only.
 enum ConfigFixtures {
-    /// The DESIGN.md §3 example, line for line.
+    /// The design's full example config, line for line (docs/configuration.md has a current one).
     static let designExample = """
         node:
           name: lb-a

@@ -2,7 +2,8 @@ import Testing
 
 @testable import TandemConfig
 
-/// The DESIGN.md §3 example decodes into exactly the typed values it spells out.
+/// The design's full example config (`ConfigFixtures.designExample`) decodes into exactly the typed values
+/// it spells out.
 @Suite struct DesignExampleTests {
     let config: TandemConfiguration
 
