@@ -15,10 +15,24 @@ struct ConfigReloader: Sendable {
     let ha: HARuntime?
     let logger: Logger
 
-    /// Reloads once; `ok` is false when nothing changed (config errors, a file or address unusable) or when the
-    /// heartbeat keys could not be re-read (the old keys stay).
+    /// Reloads once; `ok` is false when the configuration was refused (config errors, a file or address
+    /// unusable: nothing changed) or the heartbeat keys could not be re-read (the old keys stay). The keys and
+    /// the heartbeat log are separate files, handled whatever the configuration's fate, as SIGHUP always did.
     func reload() async -> AdminResponse {
         ha?.eventLog.reopen()
+        var response = await apply()
+        if let keys = ha?.reloadKeys() {
+            if keys.ok {
+                response.message = [response.message, keys.message].compactMap { $0 }.joined(separator: "\n")
+            } else {
+                response.ok = false
+                response.error = [response.error, keys.message].compactMap { $0 }.joined(separator: "\n")
+            }
+        }
+        return response
+    }
+
+    private func apply() async -> AdminResponse {
         let configuration: TandemConfiguration
         do {
             configuration = try ConfigLoader.load(path: path)
@@ -32,25 +46,21 @@ struct ConfigReloader: Sendable {
             return refused(error.message)
         }
         var lines = ["reloaded \(path)"] + diff.summary.map { "  " + $0 }
+        for frontend in proxy.frontends {
+            guard let tls = frontend.tls else { continue }
+            let result = TLSReloadResult(frontend: frontend.name, failure: nil, certificateNames: tls.certificateNames)
+            lines.append("  " + result.summary)
+        }
         if let ha, let settings = configuration.ha, let applied = ha.reconfigure(settings, diff: diff) {
             lines.append("  " + applied)
         }
-        var response = AdminResponse(ok: true)
-        if let keys = ha?.reloadKeys() {
-            lines.append(keys.message)
-            if !keys.ok {
-                response.ok = false
-                response.error = keys.message
-            }
-        }
-        response.message = lines.joined(separator: "\n")
-        logger.notice("reload: \(lines.joined(separator: "; "))")
-        return response
+        logger.notice("reload: \(lines.map { $0.trimmingPrefix(while: { $0 == " " }) }.joined(separator: "; "))")
+        return AdminResponse(ok: true, message: lines.joined(separator: "\n"))
     }
 
     private func refused(_ problems: String) -> AdminResponse {
         let error = problems + "\nnothing changed: the running configuration stays in force"
-        logger.error("reload of \(path) refused: \(error)")
+        logger.error("reload of \(path) refused: \(error.split(separator: "\n").joined(separator: "; "))")
         return .failure(error)
     }
 }

@@ -90,7 +90,7 @@ extension ProxyServer {
         /// Frontends in force now that the new world does not keep: their connections wind down.
         var retiredFrontends: [FrontendRuntime] = []
         /// TLS files read for contexts that live on, put in force at the swap.
-        var tls: [(context: TLSContext, staged: TLSContext.Staged)] = []
+        var tls: [(frontend: String, context: TLSContext, staged: TLSContext.Staged)] = []
         /// Listeners that stay, with the frontend their slot gets.
         var kept: [(listener: Listener, frontend: FrontendRuntime)] = []
         /// Frontends on an address with no listener yet.
@@ -159,7 +159,7 @@ extension ProxyServer {
             do {
                 if let existing = previous?.tls {
                     // Certificate files may have changed on disk even when the settings did not.
-                    plan.tls.append((existing, try existing.stage(tls)))
+                    plan.tls.append((settings.name, existing, try existing.stage(tls)))
                     context = existing
                 } else {
                     context = try TLSContext(settings: tls)
@@ -205,7 +205,7 @@ extension ProxyServer {
                 let state = previous.runTimeState(counters: counters[ObjectIdentifier(previous)] ?? [:])
                 initial[ObjectIdentifier(successor)] = successor.adopt(state)
             }
-            for (context, staged) in plan.tls { context.commit(staged) }
+            for (_, context, staged) in plan.tls { context.commit(staged) }
             // A planned handover's keep-alive wind-down covers the new frontends too.
             let windingDown = world.frontends.contains { $0.clientConnections.closesKeepAlive }
             world = plan.world
@@ -251,6 +251,12 @@ extension ProxyServer {
                     "frontend": "\(listener.slot.frontend.name)",
                     "address": "\(listener.channel.localAddress.map { "\($0)" } ?? "?")",
                 ]
+            )
+        }
+        for (frontend, context, _) in plan.tls {
+            logger.notice(
+                "TLS certificates and ticket keys reloaded",
+                metadata: ["frontend": "\(frontend)", "certificates": "\(context.certificateNames)"]
             )
         }
         for (_, successor) in plan.replaced {
