@@ -30,6 +30,11 @@ public final class ClientConnections: Sendable {
         closing.load(ordering: .relaxed)
     }
 
+    /// Counts on from `previous` (the frontend a reload replaced), so the accepted total never goes backwards.
+    func continueCount(from previous: ClientConnections) {
+        accepted.add(previous.total, ordering: .relaxed)
+    }
+
     func register(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         channels.withLock { $0[id] = channel }

@@ -174,7 +174,9 @@ extension ProxyServer {
             return previous
         }
         do {
-            return try FrontendRuntime(settings: settings, backends: plan.world.backends, tls: context)
+            let frontend = try FrontendRuntime(settings: settings, backends: plan.world.backends, tls: context)
+            if let previous { frontend.clientConnections.continueCount(from: previous.clientConnections) }
+            return frontend
         } catch {
             throw ReloadError(.unusable, "frontend \(settings.name): \(error)")
         }
