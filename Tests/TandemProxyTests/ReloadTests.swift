@@ -171,6 +171,27 @@ struct ReloadTests {
         await fresh.close()
     }
 
+    /// A request in flight when its backend is replaced still counts on its server (by name) until it ends, so
+    /// `tandem server drain --wait` waits for it.
+    @Test func inFlightCountSpansTheReload() async throws {
+        let slow = try await TestBackend(name: "slow", behaviour: .answerNameAfter(.milliseconds(500)))
+        let other = try await TestBackend(name: "other")
+        let port = try await freeLoopbackPort()
+        let kept = Server(name: "s", port: slow.port)
+        let proxy = try await Self.start(Self.yaml(ports: [port], servers: [kept]))
+        let busy = try await Self.connect(port)
+        try await busy.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(await slow.requests.wait(forCount: 1, timeout: .seconds(2)))
+        try await Self.reload(proxy, Self.yaml(ports: [port], servers: [kept, Server(name: "o", port: other.port)]))
+        #expect(Self.status(proxy, "s")?.inFlight == 1)
+        #expect(try await busy.readResponse(timeout: .seconds(3)).status == 200)
+        #expect(await eventually { Self.status(proxy, "s")?.inFlight == 0 })
+        await busy.close()
+        await proxy.drain()
+        await slow.close()
+        await other.close()
+    }
+
     /// A frontend added is bound and serves; one removed stops accepting; the one that stays never stopped.
     @Test func frontendsAddedAndRemoved() async throws {
         let backend = try await TestBackend(name: "a")

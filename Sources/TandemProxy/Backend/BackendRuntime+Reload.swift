@@ -17,6 +17,11 @@ extension BackendRuntime {
         var servers: [String: Server]
     }
 
+    /// Whether a backend a reload retired serves nothing any more (no request in flight or queued).
+    var isFinished: Bool {
+        withState { state in state.queue.isEmpty && state.balancer.servers.allSatisfy { $0.inFlight == 0 } }
+    }
+
     /// Stops the health checks and the outlier timer for good, then reads each server's health counter by name.
     /// A reload calls it just before the swap, so no transition happens between the read and the swap.
     func stopForReload() async -> [String: HealthCounter] {

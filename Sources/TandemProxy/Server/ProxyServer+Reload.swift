@@ -124,7 +124,9 @@ extension ProxyServer {
             plan.world.backends.append(backend)
             if let previous { plan.replaced.append((previous, backend)) } else { plan.addedBackends.append(backend) }
         }
-        plan.removedBackends = old.backends.filter { backend in !plan.world.backends.contains { $0 === backend } }
+        plan.removedBackends = old.backends.filter { backend in
+            !plan.world.backends.contains { $0.name == backend.name }
+        }
         for settings in configuration.frontends {
             plan.world.frontends.append(try makeFrontend(settings, previous: old.frontends, plan: &plan))
         }
@@ -265,7 +267,12 @@ extension ProxyServer {
             successor.startHealthChecks(on: group.next(), initial: initialCounters[ObjectIdentifier(successor)] ?? [:])
         }
         for backend in plan.addedBackends { backend.startHealthChecks(on: group.next()) }
-        for backend in plan.replaced.map(\.previous) + plan.removedBackends { backend.retirePools() }
+        let retired = plan.replaced.map(\.previous) + plan.removedBackends
+        for backend in retired { backend.retirePools() }
+        retiredBackends.withLock { backends in
+            backends.removeAll(where: \.isFinished)
+            backends += retired
+        }
         for frontend in plan.retiredFrontends { frontend.clientConnections.closeAfterNextResponse() }
         if !plan.retiredFrontends.isEmpty {
             let retired = plan.retiredFrontends
@@ -281,6 +288,25 @@ extension ProxyServer {
                 _ = retiredListeners.withLock { $0.removeValue(forKey: id) }
             }
             listener.quiesce.initiateShutdown(promise: promise)
+        }
+    }
+
+    /// `statuses` with the requests still in flight on the same server in backends a reload replaced, so a
+    /// drain (`tandem server drain --wait`) waits for those too. Forgets retired backends with nothing in flight.
+    func countingRetiredRequests(_ statuses: [BackendStatus]) -> [BackendStatus] {
+        let retired = retiredBackends.withLock { retired in
+            retired.removeAll(where: \.isFinished)
+            return retired
+        }
+        guard !retired.isEmpty else { return statuses }
+        var inFlight: [String: Int] = [:]
+        for status in retired.flatMap({ $0.statuses() }) {
+            inFlight["\(status.backend)/\(status.server)", default: 0] += status.inFlight
+        }
+        return statuses.map { status in
+            var status = status
+            status.inFlight += inFlight["\(status.backend)/\(status.server)"] ?? 0
+            return status
         }
     }
 }

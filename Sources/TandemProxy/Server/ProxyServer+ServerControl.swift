@@ -22,7 +22,7 @@ extension ProxyServer {
 
     /// Every server of every backend with its health, admin state, load and ejection, in configuration order.
     public func serverStatuses() -> [BackendStatus] {
-        backends.flatMap { $0.statuses() }
+        countingRetiredRequests(backends.flatMap { $0.statuses() })
     }
 }
 

@@ -27,6 +27,8 @@ public final class ProxyServer: Service, Sendable {
     let listeners = Mutex<[Listener]>([])
     /// Listeners a reload removed whose connections are still draining, by channel; shutdown waits for them too.
     let retiredListeners = Mutex<[ObjectIdentifier: Listener]>([:])
+    /// Backends a reload replaced or removed that still serve requests accepted before it.
+    let retiredBackends = Mutex<[BackendRuntime]>([])
     /// Set while a reload runs; a second one is refused rather than interleaved.
     let reloading = Atomic<Bool>(false)
 
