@@ -192,6 +192,33 @@ struct ReloadTests {
         await other.close()
     }
 
+    /// In `tcp` mode a tunnel open across a reload that replaces its server keeps flowing to the old server;
+    /// a new connection reaches the new one.
+    @Test func tunnelSurvivesReload() async throws {
+        let first = try await TestTCPServer(.banner("first\r\n"))
+        let second = try await TestTCPServer(.banner("second\r\n"))
+        let port = try await freeLoopbackPort()
+        func yaml(_ server: Server) -> String {
+            Self.yaml(ports: [port], servers: [server]).replacingOccurrences(
+                of: "    backend: app\n",
+                with: "    backend: app\n    mode: tcp\n"
+            )
+        }
+        let proxy = try await Self.start(yaml(Server(name: "one", port: first.port)))
+        let tunnel = try await Self.connect(port)
+        #expect(String(decoding: await TCPModeTests.receive(7, from: tunnel), as: UTF8.self) == "first\r\n")
+        try await Self.reload(proxy, yaml(Server(name: "two", port: second.port)))
+        try await tunnel.send("still here\r\n")
+        #expect(String(decoding: await TCPModeTests.receive(12, from: tunnel), as: UTF8.self) == "still here\r\n")
+        let fresh = try await Self.connect(port)
+        #expect(String(decoding: await TCPModeTests.receive(8, from: fresh), as: UTF8.self) == "second\r\n")
+        await tunnel.close()
+        await fresh.close()
+        await proxy.drain()
+        await first.close()
+        await second.close()
+    }
+
     /// A frontend added is bound and serves; one removed stops accepting; the one that stays never stopped.
     @Test func frontendsAddedAndRemoved() async throws {
         let backend = try await TestBackend(name: "a")
