@@ -15,7 +15,7 @@ public struct OutlierDetector: Sendable {
         case restored(server: Int)
     }
 
-    private struct Record: Sendable {
+    struct Record: Sendable, Equatable {
         /// Failures in a row since the last success or restoration.
         var failures = 0
         /// Ejections so far (the backoff multiplier).
@@ -48,6 +48,25 @@ public struct OutlierDetector: Sendable {
         self.maxEjection = maxEjection
         self.maxEjected = serverCount * maxEjectedPercent / 100
         self.records = Array(repeating: Record(), count: serverCount)
+    }
+
+    /// One server's failure streak, backoff and ejection, carried to the detector of a reloaded backend so a
+    /// config reload neither ends an ejection early nor forgets how often the server was ejected.
+    public struct History: Sendable, Equatable {
+        let record: Record
+
+        /// Whether the server is ejected at the moment the history was taken.
+        public var isEjected: Bool { record.ejectedUntil != nil }
+    }
+
+    /// The history of `server`, to hand to ``restore(_:of:)`` on another detector.
+    public func history(of server: Int) -> History {
+        History(record: records[server])
+    }
+
+    /// Makes `history` the state of `server` (its ejection ends when it would have on the old detector).
+    public mutating func restore(_ history: History, of server: Int) {
+        records[server] = history.record
     }
 
     /// True while `server` is ejected.

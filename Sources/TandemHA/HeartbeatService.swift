@@ -305,6 +305,11 @@ public final class HeartbeatService: Sendable {
         events.lifecycle(.stopped, state: .fault, reason: "shut down: VIPs released, FAULT sent to the peer")
     }
 
+    /// The machine's configuration in force (a reload may have changed its priority or preemption).
+    public var machineConfiguration: Machine.Configuration {
+        core.withLock { $0.machine.configuration }
+    }
+
     /// Feeds a track result, backend health or an administrator's command (or a tick) to the machine.
     public func deliver(_ event: Machine.Event) {
         if case .tick(let now) = event { events.tick(at: now) }

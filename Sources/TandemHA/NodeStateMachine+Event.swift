@@ -26,6 +26,10 @@ extension NodeStateMachine {
         /// Tell the peer for `duration` that an operator hands the VIPs over to it (`tandem failover`): a hold it
         /// is under ends, so it can take them.
         case announceHandover(duration: Duration)
+        /// A config reload changed the election's numbers: the peer hears the new priority at once, and the
+        /// decision is taken again with them (a node that now outranks its ACTIVE peer preempts after the delay).
+        /// Name, interval and dead window are fixed for the machine's life: the peer's timing depends on them.
+        case reconfigure(priority: Int, preempt: Bool, preemptDelay: Duration, backendPenalty: Int)
     }
 
     /// The content of one heartbeat as the machine needs it, stamped with its arrival on our clock.

@@ -41,8 +41,8 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
         var until: C.Instant?
     }
 
-    /// The configuration this machine was made with.
-    public let configuration: Configuration
+    /// The configuration in force: the one it was made with, as a config reload's `reconfigure` command changed it.
+    public private(set) var configuration: Configuration
     /// The current state.
     public private(set) var state: NodeState = .initial
     /// Why the node is in its current state, for `tandem status`.
@@ -154,6 +154,14 @@ public struct NodeStateMachine<C: Clock>: Sendable where C.Duration == Duration 
             stepDown = nil
             decide(at: lastEvent, &actions)
             if !actions.contains(where: \.isSend) { send(at: lastEvent, &actions) }
+        case .command(.reconfigure(let priority, let preempt, let preemptDelay, let backendPenalty)):
+            let before = advertisement
+            configuration.priority = priority
+            configuration.preempt = preempt
+            configuration.preemptDelay = preemptDelay
+            configuration.backendPenalty = backendPenalty
+            decide(at: lastEvent, &actions)
+            if advertisement != before && !actions.contains(where: \.isSend) { send(at: lastEvent, &actions) }
         case .command(.announceHandover(let duration)):
             announcingHandoverUntil = lastEvent?.advanced(by: duration)
             send(at: lastEvent, &actions)

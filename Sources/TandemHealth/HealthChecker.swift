@@ -39,6 +39,8 @@ public final class HealthChecker: Sendable {
     ///   - eventLoop: The loop that runs timers, probes and `onTransition`.
     ///   - logger: Receives one line per transition.
     ///   - randomSource: The jitter source; inject a seeded generator for reproducible schedules.
+    ///   - initialCounters: Counters to start from, by server index (a config reload carries them over, so a DOWN
+    ///     server stays DOWN and a streak is not lost); other servers start UP with no streak.
     ///   - onTransition: Called on `eventLoop` after each change of a server's health.
     public init(
         backendName: String,
@@ -49,6 +51,7 @@ public final class HealthChecker: Sendable {
         eventLoop: any EventLoop,
         logger: Logger,
         randomSource: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        initialCounters: [Int: HealthCounter] = [:],
         onTransition: @escaping TransitionHandler
     ) {
         precondition(Set(targets.map(\.serverIndex)).count == targets.count, "one target per server index")
@@ -58,12 +61,12 @@ public final class HealthChecker: Sendable {
         self.eventLoop = eventLoop
         self.logger = logger
         self.onTransition = onTransition
-        let counter = HealthCounter(rise: rise, fall: fall, initial: .up)
+        let counters = targets.map { initialCounters[$0.serverIndex] ?? HealthCounter(rise: rise, fall: fall) }
         self.state = .makeBoxSendingValue(
-            LoopState(targets: targets.map { _ in TargetState(counter: counter) }, random: randomSource),
+            LoopState(targets: counters.map { TargetState(counter: $0) }, random: randomSource),
             eventLoop: eventLoop
         )
-        self.verdicts = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.serverIndex, .up) }))
+        self.verdicts = Mutex(Dictionary(uniqueKeysWithValues: zip(targets.map(\.serverIndex), counters.map(\.health))))
     }
 
     /// Starts probing; each target's first probe comes after a random delay below `interval`. Calling it
@@ -102,6 +105,14 @@ public final class HealthChecker: Sendable {
             }
         }
         return EventLoopFuture.andAllComplete(inFlight, on: eventLoop)
+    }
+
+    /// Every target's counter by server index, read on the checker's loop; after `stop()` they no longer change,
+    /// which is when a config reload reads them for the backend's successor.
+    public func counters() -> EventLoopFuture<[Int: HealthCounter]> {
+        eventLoop.submit { [self] in
+            Dictionary(uniqueKeysWithValues: zip(targets.map(\.serverIndex), state.value.targets.map(\.counter)))
+        }
     }
 
     /// The current verdict for a server; `.up` until `fall` failures in a row, and for servers not checked.

@@ -19,7 +19,7 @@ public final class TLSContext: Sendable {
     private let processTicketKeys: TLSTicketKeyRing
     private let state: Mutex<State>
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var settings: TLSSettings
         var certificates: TLSCertificateSet
     }
@@ -42,8 +42,28 @@ public final class TLSContext: Sendable {
     /// Swaps in `settings` (a config reload may add certificates or change the ticket file).
     /// Throws, leaving the old configuration in force, when any file is unusable.
     public func reload(settings: TLSSettings) throws {
-        let certificates = try Self.load(settings, processTicketKeys: processTicketKeys)
-        state.withLock { $0 = State(settings: settings, certificates: certificates) }
+        commit(try stage(settings))
+    }
+
+    /// Certificates and ticket keys read from their files but not yet in force.
+    public struct Staged: Sendable {
+        let state: State
+    }
+
+    /// Reads the files of `settings` without putting them in force: a whole-config reload reads every frontend's
+    /// files first and commits them only when all of them, and the rest of the configuration, are good.
+    public func stage(_ settings: TLSSettings) throws -> Staged {
+        Staged(
+            state: State(
+                settings: settings,
+                certificates: try Self.load(settings, processTicketKeys: processTicketKeys)
+            )
+        )
+    }
+
+    /// Puts staged files in force for new handshakes.
+    public func commit(_ staged: Staged) {
+        state.withLock { $0 = staged.state }
     }
 
     /// The DNS names of each certificate now in force, in configuration order (for status pages and tests).

@@ -18,7 +18,8 @@ extension AdminRouter {
                 )
                 // The result is the state right after the change; the rest of the row is read just after.
                 guard var row = proxy.backendRows().first(where: { $0.target == request.target }) else {
-                    preconditionFailure("\(request.target) was just changed: servers stay for the daemon's life")
+                    // A reload removed it between the change and this read.
+                    throw ServerControlError(.unknownServer, "\(request.target) was removed by a reload just now")
                 }
                 row.admin = BackendsReport.Admin(result.admin)
                 row.weight = result.weight

@@ -17,8 +17,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Serves until SIGTERM or SIGINT. Then an ACTIVE node releases its VIPs and tells its peer \
             (which claims them at once), stops accepting, lets in-flight requests finish (up to \
-            node.drain_timeout) and exits 0. SIGHUP (or `tandem reload`) re-reads the TLS certificates and \
-            ticket keys; a frontend whose new files are unusable logs why and keeps its previous ones.
+            node.drain_timeout) and exits 0. SIGHUP (or `tandem reload`) re-reads the whole configuration and \
+            applies it without dropping a connection; a file with errors changes nothing and the errors are logged.
 
             With an `ha:` section the VIP helper (`tandem vip-helper`) must be running: the daemon waits \
             up to 5 s for its socket, then exits 1.
@@ -90,7 +90,13 @@ struct RunCommand: AsyncParsableCommand {
         )
         let stats = try registry.flatMap { registry in
             try configuration.node.statsBind.map { bind in
-                try StatsSetup(registry: registry, bind: bind, node: configuration.node.name, proxy: proxy, logger: logger)
+                try StatsSetup(
+                    registry: registry,
+                    bind: bind,
+                    node: configuration.node.name,
+                    proxy: proxy,
+                    logger: logger
+                )
             }
         }
         try await proxy.start()
@@ -119,34 +125,19 @@ struct RunCommand: AsyncParsableCommand {
                 )
             }
         }
-        // SIGHUP reloads; each feature appends what it reloads (TLS certificates, the heartbeat log).
-        var reloadActions = [HangupReloader.Action(name: "TLS certificates") { _ = proxy.reloadTLS() }]
-        if let ha {
-            reloadActions.append(HangupReloader.Action(name: "heartbeat log") { ha.eventLog.reopen() })
-            reloadActions.append(HangupReloader.Action(name: "heartbeat keys") { ha.reloadKeys() })
-        }
-        let reloader = HangupReloader(actions: reloadActions, logger: logger)
+        // SIGHUP and `tandem reload` re-read the whole configuration (TLS files, heartbeat log and keys too).
+        let reloader = ConfigReloader(path: config, proxy: proxy, ha: ha, logger: logger)
+        let hangup = HangupReloader(
+            actions: [HangupReloader.Action(name: "configuration") { _ = await reloader.reload() }],
+            logger: logger
+        )
         var router = AdminRouter()
         router.registerStatus(node: configuration.node.name, ha: ha)
         router.registerServerControl(proxy: proxy, logger: logger)
         if let ha {
             router.registerHandover(ha: ha) { proxy.windDownKeepAlive($0) }
         }
-        // `tandem reload` does what SIGHUP does, and reports the TLS results.
-        router.register("reload") { [ha] _ in
-            ha?.eventLog.reopen()
-            var response = AdminResponse(tlsReload: proxy.reloadTLS())
-            if let keys = ha?.reloadKeys() {
-                response.message = [response.message, keys.ok ? keys.message : nil].compactMap { $0 }.joined(
-                    separator: "\n"
-                )
-                if !keys.ok {
-                    response.ok = false
-                    response.error = [response.error, keys.message].compactMap { $0 }.joined(separator: "\n")
-                }
-            }
-            return response
-        }
+        router.register("reload") { _ in await reloader.reload() }
         if getenv("TANDEM_DEBUG_COMMANDS") != nil {
             router.registerDebug(proxyGroup: group, logger: logger)
         }
@@ -165,9 +156,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             // The data plane and the HA pair matter more than the admin API: serve without it.
             logger.error("admin socket unavailable, `tandem status` will not work: \(error)")
-            return ([reloader, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
+            return ([hangup, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
         }
-        return ([reloader, admin, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
+        return ([hangup, admin, proxy] + (ha?.services ?? []) + trackers + (stats.map { [$0.server] } ?? []), ha)
     }
 }
 

@@ -294,6 +294,30 @@ struct NodeStateMachineTests {
         #expect(simulation.states == [.active, .standby])
     }
 
+    /// A reload that raises the STANDBY's priority above the ACTIVE's: the peer hears it with the next heartbeat
+    /// and, the STANDBY having been stable for longer than the preempt delay, yields at once; lowering the
+    /// priority again with preemption off moves nothing.
+    @Test func reconfiguredPriorityIsAdvertisedAndPreempts() {
+        var simulation = settledPair(preempt: true, preemptDelay: .seconds(1))
+        simulation.deliver(
+            .command(.reconfigure(priority: 200, preempt: true, preemptDelay: .seconds(1), backendPenalty: 0)),
+            to: 1
+        )
+        #expect(simulation.machines[1].configuration.priority == 200)
+        simulation.run(for: interval)
+        #expect(simulation.machines[0].peer?.priority == 200)
+        simulation.run(for: .seconds(1))
+        #expect(simulation.states == [.standby, .active])
+
+        simulation.deliver(
+            .command(.reconfigure(priority: 100, preempt: false, preemptDelay: .seconds(1), backendPenalty: 0)),
+            to: 1
+        )
+        simulation.run(for: .seconds(3))
+        #expect(simulation.states == [.standby, .active])
+        #expect(simulation.machines[1].configuration.preempt == false)
+    }
+
     /// A step-down's end is known from its first tick on (what `tandem status` shows as the hold left), and
     /// the step-down goes when it passes.
     @Test func aStepDownEndsWhenItsHoldRunsOut() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # TLS hot reload in the daemon, on loopback: a TLS frontend serves an openssl-made certificate; the file is
 # swapped and SIGHUP makes new connections see the new subject; a broken file + SIGHUP leaves the daemon up,
-# the previous certificate served and a log line naming the file; `tandem reload` then exits 1 with the
-# reason, and exits 0 once the file is good again.
+# the previous certificate served and a log line naming the file (the whole reload is refused); `tandem
+# reload` then exits 1 with the reason, and exits 0 once the file is good again.
 #
 # Usage: tls-reload.sh PATH/TO/tandem      (openssl, python3, curl; no root)
 set -uo pipefail
@@ -87,8 +87,8 @@ wait_for_log 1 "TLS certificates and ticket keys reloaded" || fail "no reload lo
 # A broken certificate + SIGHUP: the daemon stays up, keeps 'second', and the log says why.
 printf -- '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' >"$dir/frontend.pem"
 kill -HUP "$daemon"
-wait_for_log 1 "TLS reload failed" || fail "no failure log line after SIGHUP with a broken certificate"
-grep "TLS reload failed" "$dir/tandem.log" | grep -q -- "$dir/frontend.pem" || fail "the failure log line does not name the file"
+wait_for_log 1 "refused" || fail "no failure log line after SIGHUP with a broken certificate"
+grep "refused" "$dir/tandem.log" | grep -q -- "$dir/frontend.pem" || fail "the failure log line does not name the file"
 kill -0 "$daemon" 2>/dev/null || fail "the daemon died on a broken certificate"
 [[ $(served_organization) == second ]] || fail "after a failed reload the served certificate is not 'second': $(served_organization)"
 body=$(curl -sk -m 5 --resolve "a.test:$lb:127.0.0.1" "https://a.test:$lb/") || fail "curl after a failed reload"
@@ -96,16 +96,16 @@ body=$(curl -sk -m 5 --resolve "a.test:$lb:127.0.0.1" "https://a.test:$lb/") || 
 
 # `tandem reload` reports the same failure and exits 1.
 out=$("$tandem" reload --config "$dir/t.yaml" 2>&1); status=$?
-[[ $status -eq 1 && $out == *"frontend web: $dir/frontend.pem: "*"the previous certificates stay in force"* ]] ||
+[[ $status -eq 1 && $out == *"frontend web: $dir/frontend.pem: "*"nothing changed"* ]] ||
     fail "tandem reload with a broken certificate ($status): $out"
-wait_for_log 2 "TLS reload failed" || fail "no failure log line for tandem reload"
+wait_for_log 2 "refused" || fail "no failure log line for tandem reload"
 
 # A good file again: `tandem reload` exits 0 and says what it reloaded.
 install_certificate "$dir/third.pem"
 out=$("$tandem" reload --admin "$dir/admin.sock" 2>&1); status=$?
-[[ $status -eq 0 && $out == "frontend web: reloaded (a.test)" ]] || fail "tandem reload with a good certificate ($status): $out"
+[[ $status -eq 0 && $out == *"frontend web: reloaded (a.test)"* ]] || fail "tandem reload with a good certificate ($status): $out"
 [[ $(served_organization) == third ]] || fail "after tandem reload the served certificate is not 'third': $(served_organization)"
 kill -0 "$daemon" 2>/dev/null || fail "the daemon is gone"
 echo "--- reload log lines" >&2
-grep -E "SIGHUP|TLS (certificates|reload)" "$dir/tandem.log" >&2
+grep -E "SIGHUP|TLS certificates|reload" "$dir/tandem.log" >&2
 echo "ok"

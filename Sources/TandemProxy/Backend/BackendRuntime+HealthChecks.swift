@@ -1,4 +1,5 @@
 import NIOCore
+import TandemBalancing
 import TandemHealth
 
 extension BackendRuntime {
@@ -7,8 +8,8 @@ extension BackendRuntime {
     /// after `stop()`.
     ///
     /// Servers disabled in the configuration are checked too, so their health is known the moment an
-    /// operator enables them.
-    func startHealthChecks(on eventLoop: any EventLoop) {
+    /// operator enables them. `initial` are counters a reload carried over, by server index.
+    func startHealthChecks(on eventLoop: any EventLoop, initial: [Int: HealthCounter] = [:]) {
         guard let settings = healthSettings else { return }
         let timeout = TimeAmount(settings.timeout)
         let targets = servers.enumerated().map { index, server in
@@ -30,7 +31,8 @@ extension BackendRuntime {
             rise: settings.rise,
             fall: settings.fall,
             eventLoop: eventLoop,
-            logger: logger
+            logger: logger,
+            initialCounters: initial
         ) { [weak self] index, health, _ in
             self?.withBalancer { $0.setHealth(index, health) }
         }

@@ -41,6 +41,8 @@ public final class BackendRuntime: Sendable {
 
     public let name: String
     public let servers: [Server]
+    /// The settings it was built from; a config reload keeps the backend when they are unchanged.
+    let settings: BackendSettings
     let algorithm: BalancingAlgorithm
     let connectTimeout: TimeAmount
     let responseTimeout: TimeAmount
@@ -73,6 +75,7 @@ public final class BackendRuntime: Sendable {
         seed: UInt64? = nil
     ) throws {
         self.name = settings.name
+        self.settings = settings
         self.servers = try settings.servers.map {
             Server(name: $0.name, address: try SocketAddress(ipAddress: $0.address.host, port: $0.address.port))
         }
@@ -133,6 +136,19 @@ public final class BackendRuntime: Sendable {
         var grants: [(QueuedRequest, QueuedRequest.Outcome)] = []
         let result = state.withLock { state in
             let result = body(&state.balancer)
+            grants = state.grantWaiters()
+            return result
+        }
+        for (waiter, outcome) in grants { waiter.resume(outcome) }
+        return result
+    }
+
+    /// Runs `body` on the whole shared state (a reload reads and seeds the outlier detector with it), then
+    /// hands freed slots to waiters like ``withBalancer(_:)``.
+    func withState<Result>(_ body: (inout BackendState) -> Result) -> Result {
+        var grants: [(QueuedRequest, QueuedRequest.Outcome)] = []
+        let result = state.withLock { state in
+            let result = body(&state)
             grants = state.grantWaiters()
             return result
         }
@@ -219,6 +235,13 @@ public final class BackendRuntime: Sendable {
     /// The idle-connection pool of `eventLoop`.
     func pool(for eventLoop: any EventLoop) -> UpstreamPool? {
         pools[ObjectIdentifier(eventLoop)]
+    }
+
+    /// Closes every idle pooled connection and pools none from now on (a reload replaced this backend).
+    func retirePools() {
+        for pool in pools.values {
+            pool.eventLoop.execute { pool.retire() }
+        }
     }
 
     /// Closes every idle pooled connection (at shutdown).

@@ -30,6 +30,11 @@ public final class ClientConnections: Sendable {
         closing.load(ordering: .relaxed)
     }
 
+    /// Counts on from `previous` (the frontend a reload replaced), so the accepted total never goes backwards.
+    func continueCount(from previous: ClientConnections) {
+        accepted.add(previous.total, ordering: .relaxed)
+    }
+
     func register(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         channels.withLock { $0[id] = channel }
@@ -45,11 +50,24 @@ public final class ClientConnections: Sendable {
     func setClosesKeepAlive(_ on: Bool) -> Int {
         closing.store(on, ordering: .relaxed)
         guard on else { return 0 }
+        return closeWhenIdle()
+    }
+
+    /// Asks every open connection to close once it is idle (at once if it is idle now); returns how many.
+    @discardableResult
+    func closeWhenIdle() -> Int {
         let open = channels.withLock { Array($0.values) }
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(CloseWhenIdle())
         }
         return open.count
+    }
+
+    /// Makes every later response end its connection, without touching idle connections: a config reload moves
+    /// busy clients this way and closes the idle rest only after a grace period, since closing a keep-alive
+    /// connection the instant a client reuses it loses that request.
+    func closeAfterNextResponse() {
+        closing.store(true, ordering: .relaxed)
     }
 }
 

@@ -14,7 +14,7 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias InboundOut = any Channel
     typealias OutboundIn = any Channel
 
-    private let limit: Int
+    private var limit: Int
     private var open = 0
     private var held: CircularBuffer<any Channel> = []
     private var readPending = false
@@ -54,18 +54,24 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelInactive()
     }
 
+    /// Changes the cap (a config reload changed `limits.max_connections`); held connections get the new room.
+    func setLimit(_ limit: Int) {
+        self.limit = limit
+        connectionClosed(count: 0)
+    }
+
     private func admit(_ child: any Channel, context: ChannelHandlerContext) {
         open += 1
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         child.closeFuture.whenComplete { _ in
-            loop.execute { bound.value.connectionClosed() }
+            loop.execute { bound.value.connectionClosed(count: 1) }
         }
         context.fireChannelRead(wrapInboundOut(child))
     }
 
-    private func connectionClosed() {
-        open -= 1
+    private func connectionClosed(count: Int) {
+        open -= count
         guard let context else { return }
         while open < limit, let next = held.popFirst() {
             admit(next, context: context)

@@ -9,6 +9,7 @@ public final class FrontendRuntime: Sendable {
     public let mode: FrontendSettings.Mode
     public let bindAddress: SocketAddress
     let routes: RouteTable
+    /// The backends its routes name (``routes`` indexes this).
     let backends: [BackendRuntime]
     let scheme: String
     /// TLS termination for this frontend, when it has `tls:`; reloadable in place.
@@ -28,12 +29,27 @@ public final class FrontendRuntime: Sendable {
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
 
+    /// The settings it was built from; a config reload keeps the frontend when they and its backends are unchanged.
+    let settings: FrontendSettings
+
     /// `backends` is every backend of the configuration, in configuration order.
-    public init(settings: FrontendSettings, backends: [BackendRuntime]) throws {
-        func index(of name: String) -> Int {
+    public convenience init(settings: FrontendSettings, backends: [BackendRuntime]) throws {
+        try self.init(settings: settings, backends: backends, tls: settings.tls.map { try TLSContext(settings: $0) })
+    }
+
+    /// `tls` is the context for `settings.tls` (a reload hands over the previous one, staged with the new files,
+    /// so ticket keys and statistics live on). Keeps only the backends it routes to, so replacing another
+    /// backend leaves this frontend as it is.
+    init(settings: FrontendSettings, backends: [BackendRuntime], tls: TLSContext?) throws {
+        let names = Self.backendNames(settings)
+        let used = names.map { name in
             // TandemConfig validated that every backend a frontend names exists.
-            backends.firstIndex { $0.name == name }!
+            backends.first { $0.name == name }!
         }
+        func index(of name: String) -> Int {
+            names.firstIndex(of: name)!
+        }
+        self.settings = settings
         self.name = settings.name
         self.mode = settings.mode
         self.bindAddress = try SocketAddress(ipAddress: settings.bind.host, port: settings.bind.port)
@@ -43,9 +59,9 @@ public final class FrontendRuntime: Sendable {
             },
             defaultBackend: index(of: settings.backend)
         )
-        self.backends = backends
+        self.backends = used
         self.scheme = settings.tls == nil ? "http" : "https"
-        self.tls = try settings.tls.map { try TLSContext(settings: $0) }
+        self.tls = tls
         let limits = settings.limits
         self.maxHeaderBytes = limits.maxHeaderBytes
         self.headLimits = RequestHeadParser.Limits(
@@ -61,5 +77,12 @@ public final class FrontendRuntime: Sendable {
         self.clientTimeout = TimeAmount(settings.timeouts.client)
         self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
         self.acceptProxy = settings.acceptProxy
+    }
+
+    /// The backends `settings` routes to, default first, each once.
+    static func backendNames(_ settings: FrontendSettings) -> [String] {
+        var names = [settings.backend]
+        for route in settings.routes where !names.contains(route.backend) { names.append(route.backend) }
+        return names
     }
 }

@@ -10,16 +10,19 @@ extension ProxyServer {
         server serverName: String,
         _ action: ServerAction
     ) throws(ServerControlError) -> ServerControlResult {
-        guard let backend = backends.first(where: { $0.name == backendName }) else {
-            let known = backends.map(\.name).joined(separator: ", ")
-            throw ServerControlError(.unknownBackend, "no backend \(backendName) (configured: \(known))")
+        // Under the reload's lock, so a change made while a reload swaps backends is carried over, never lost.
+        try world.withLock { world throws(ServerControlError) in
+            guard let backend = world.backends.first(where: { $0.name == backendName }) else {
+                let known = world.backends.map(\.name).joined(separator: ", ")
+                throw ServerControlError(.unknownBackend, "no backend \(backendName) (configured: \(known))")
+            }
+            return try backend.apply(action, toServer: serverName)
         }
-        return try backend.apply(action, toServer: serverName)
     }
 
     /// Every server of every backend with its health, admin state, load and ejection, in configuration order.
     public func serverStatuses() -> [BackendStatus] {
-        backends.flatMap { $0.statuses() }
+        countingRetiredRequests(backends.flatMap { $0.statuses() })
     }
 }
 

@@ -10,17 +10,27 @@ import TandemTLS
 
 /// The data plane of one node as a service: it binds every frontend (`http` and `tcp`), serves until
 /// graceful shutdown, then stops accepting, lets in-flight requests finish up to the drain deadline,
-/// and closes what is left.
+/// and closes what is left. ``reload(to:)`` swaps in a new configuration while it serves.
 public final class ProxyServer: Service, Sendable {
-    public let frontends: [FrontendRuntime]
-    public let backends: [BackendRuntime]
+    /// The frontends in force; connections keep the ones that accepted them across a reload.
+    public var frontends: [FrontendRuntime] { world.withLock { $0.frontends } }
+    /// The backends in force, in configuration order.
+    public var backends: [BackendRuntime] { world.withLock { $0.backends } }
     /// The event metrics, when the stats listener is on.
     let metrics: ProxyMetrics?
-    private let group: any EventLoopGroup
-    private let drainTimeout: TimeAmount
+    let group: any EventLoopGroup
     let logger: Logger
-    /// Each listener with the helper that drains its connections (one helper per server channel).
-    private let listeners = Mutex<[(channel: any Channel, quiesce: ServerQuiescingHelper)]>([])
+    let balancerSeed: UInt64?
+    /// The configuration in force and the runtimes built from it; a reload swaps it whole.
+    let world: Mutex<World>
+    /// The listeners, each with its frontend slot and the helper that drains its connections.
+    let listeners = Mutex<[Listener]>([])
+    /// Listeners a reload removed whose connections are still draining, by channel; shutdown waits for them too.
+    let retiredListeners = Mutex<[ObjectIdentifier: Listener]>([:])
+    /// Backends a reload replaced or removed that still serve requests accepted before it.
+    let retiredBackends = Mutex<[BackendRuntime]>([])
+    /// Set while a reload runs; a second one is refused rather than interleaved.
+    let reloading = Atomic<Bool>(false)
 
     /// - Parameter balancerSeed: Fixes the random choices of `random` and `least_loaded` (each backend gets
     ///   the seed plus its position), for reproducible tests; nil seeds from the system generator.
@@ -40,14 +50,14 @@ public final class ProxyServer: Service, Sendable {
                 seed: balancerSeed.map { $0 &+ UInt64(position) }
             )
         }
-        self.backends = backends
-        self.frontends = try configuration.frontends.map {
+        let frontends = try configuration.frontends.map {
             try FrontendRuntime(settings: $0, backends: backends)
         }
+        self.world = Mutex(World(configuration: configuration, frontends: frontends, backends: backends))
         self.metrics = metrics
         self.group = group
-        self.drainTimeout = TimeAmount(configuration.node.drainTimeout)
         self.logger = logger
+        self.balancerSeed = balancerSeed
     }
 
     /// The addresses the listeners are bound to (ports resolved when the configuration said 0).
@@ -61,9 +71,9 @@ public final class ProxyServer: Service, Sendable {
     public func start() async throws {
         for backend in backends { backend.startHealthChecks(on: group.next()) }
         for frontend in frontends {
-            let quiesce = ServerQuiescingHelper(group: group)
-            let channel = try await bind(frontend, quiesce: quiesce)
-            listeners.withLock { $0.append((channel, quiesce)) }
+            let listener = try await bind(frontend)
+            listeners.withLock { $0.append(listener) }
+            let channel = listener.channel
             logger.info(
                 "frontend listening",
                 metadata: ["frontend": "\(frontend.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"]
@@ -79,14 +89,17 @@ public final class ProxyServer: Service, Sendable {
 
     /// Stops accepting, waits for in-flight exchanges up to the drain deadline, then closes the rest.
     public func drain() async {
+        let drainTimeout = TimeAmount(world.withLock { $0.configuration.node.drainTimeout })
         logger.info("draining", metadata: ["deadline": "\(drainTimeout)"])
         let loop = group.next()
         // The deadline's future succeeds when it fires and fails when the drain cancels it first.
         let deadline = loop.scheduleTask(in: drainTimeout) {}
-        let helpers = listeners.withLock { listeners in
-            defer { listeners.removeAll() }
-            return listeners.map(\.quiesce)
-        }
+        let retired = retiredListeners.withLock { $0.values.map(\.quiesce) }
+        let helpers =
+            listeners.withLock { listeners in
+                defer { listeners.removeAll() }
+                return listeners.map(\.quiesce)
+            } + retired
         let drained = helpers.map { helper in
             let promise = loop.makePromise(of: Void.self)
             helper.initiateShutdown(promise: promise)
@@ -105,14 +118,20 @@ public final class ProxyServer: Service, Sendable {
         }
     }
 
-    private func bind(_ frontend: FrontendRuntime, quiesce: ServerQuiescingHelper) async throws -> any Channel {
+    /// Binds `frontend`'s address; the listener serves whatever frontend its slot holds when a client connects.
+    /// Without `accepting` it accepts nothing until told to (`autoRead`), so a reload can bind first and still
+    /// fail without having served anyone from a configuration that never came into force.
+    func bind(_ frontend: FrontendRuntime, accepting: Bool = true) async throws -> Listener {
         let logger = self.logger
+        let quiesce = ServerQuiescingHelper(group: group)
+        let slot = FrontendSlot(frontend)
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             // Accepts per wake-up (HAProxy's tune.maxaccept): with the default 4, a burst of a thousand clients waits
             // hundreds of loop turns in the backlog, its first requests with it.
             .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: accepting)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // First: out of descriptors accept fails at once, and the listener must pause, not spin.
@@ -120,7 +139,7 @@ public final class ProxyServer: Service, Sendable {
                         AcceptPauseHandler { error in
                             logger.warning(
                                 "accepting paused",
-                                metadata: ["frontend": "\(frontend.name)", "error": "\(error)"]
+                                metadata: ["frontend": "\(slot.frontend.name)", "error": "\(error)"]
                             )
                         },
                         ConnectionLimitHandler(limit: frontend.maxConnections),
@@ -136,7 +155,12 @@ public final class ProxyServer: Service, Sendable {
             .childChannelOption(.recvAllocator, value: ClientConnectionHandler.clientReceiveBuffer)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let frontend = slot.frontend
                     frontend.clientConnections.register(channel)
+                    if frontend.mode == .tcp {
+                        // A client's end of input is passed on to the server as a half-close, not taken as the end.
+                        try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                    }
                     let pipeline = channel.pipeline.syncOperations
                     if frontend.acceptProxy {
                         // Before TLS: the balancer in front writes the header in the clear.
@@ -151,10 +175,6 @@ public final class ProxyServer: Service, Sendable {
                     }
                 }
             }
-        if frontend.mode == .tcp {
-            // A client's end of input is passed on to the server as a half-close, not taken as the end.
-            bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
-        }
         switch frontend.bindAddress {
         case .v4:
             bootstrap = bootstrap.serverChannelOption(.ipOption(.init(rawValue: ipFreebind)), value: 1)
@@ -164,7 +184,8 @@ public final class ProxyServer: Service, Sendable {
         case .unixDomainSocket:
             break
         }
-        return try await bootstrap.bind(to: frontend.bindAddress).get()
+        let channel = try await bootstrap.bind(to: frontend.bindAddress).get()
+        return Listener(address: frontend.bindAddress, channel: channel, quiesce: quiesce, slot: slot)
     }
 }
 

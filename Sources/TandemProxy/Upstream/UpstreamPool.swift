@@ -9,6 +9,8 @@ final class UpstreamPool: @unchecked Sendable {
     private let maxIdlePerServer: Int
     private let idleTimeout: TimeAmount
     private var idle: [[UpstreamConnectionHandler]]
+    /// Set when a config reload replaced its backend: connections coming back are closed, not kept.
+    private var isRetired = false
 
     init(eventLoop: any EventLoop, serverCount: Int, maxIdlePerServer: Int, idleTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -29,7 +31,7 @@ final class UpstreamPool: @unchecked Sendable {
     /// Keeps `connection` for reuse, or closes it when the pool for that server is full.
     func put(_ connection: UpstreamConnectionHandler, server: Int) {
         eventLoop.preconditionInEventLoop()
-        guard idle[server].count < maxIdlePerServer else {
+        guard !isRetired, idle[server].count < maxIdlePerServer else {
             connection.close()
             return
         }
@@ -49,6 +51,12 @@ final class UpstreamPool: @unchecked Sendable {
         let all = idle.flatMap { $0 }
         idle = idle.map { _ in [] }
         for connection in all { connection.close() }
+    }
+
+    /// Closes every idle connection and keeps none from now on (its backend was replaced by a reload).
+    func retire() {
+        isRetired = true
+        closeAll()
     }
 
     /// Idle connections held for `server` (for tests and status).
