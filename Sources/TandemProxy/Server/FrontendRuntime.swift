@@ -27,9 +27,11 @@ public final class FrontendRuntime: Sendable {
     let acceptProxy: Bool
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
+    /// One line per request or tunnel, when the frontend has `log:`.
+    public let accessLog: AccessLog?
 
     /// `backends` is every backend of the configuration, in configuration order.
-    public init(settings: FrontendSettings, backends: [BackendRuntime]) throws {
+    public init(settings: FrontendSettings, backends: [BackendRuntime], accessLog: AccessLog? = nil) throws {
         func index(of name: String) -> Int {
             // TandemConfig validated that every backend a frontend names exists.
             backends.firstIndex { $0.name == name }!
@@ -61,5 +63,6 @@ public final class FrontendRuntime: Sendable {
         self.clientTimeout = TimeAmount(settings.timeouts.client)
         self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
         self.acceptProxy = settings.acceptProxy
+        self.accessLog = accessLog
     }
 }

@@ -38,8 +38,11 @@ public final class ProxyServer: Service, Sendable {
             )
         }
         self.backends = backends
-        self.frontends = try configuration.frontends.map {
-            try FrontendRuntime(settings: $0, backends: backends)
+        self.frontends = try configuration.frontends.map { settings in
+            let accessLog = try settings.log.map {
+                try AccessLog(frontend: settings.name, settings: $0, eventLoops: loops, logger: logger)
+            }
+            return try FrontendRuntime(settings: settings, backends: backends, accessLog: accessLog)
         }
         self.group = group
         self.drainTimeout = TimeAmount(configuration.node.drainTimeout)
@@ -56,6 +59,7 @@ public final class ProxyServer: Service, Sendable {
     /// not hold yet and serves as soon as the address arrives, with health state already warm.
     public func start() async throws {
         for backend in backends { backend.startHealthChecks(on: group.next()) }
+        for frontend in frontends { frontend.accessLog?.start() }
         for frontend in frontends {
             let quiesce = ServerQuiescingHelper(group: group)
             let channel = try await bind(frontend, quiesce: quiesce)
@@ -99,6 +103,7 @@ public final class ProxyServer: Service, Sendable {
         } else {
             logger.info("drained")
         }
+        for frontend in frontends { await frontend.accessLog?.close() }
     }
 
     private func bind(_ frontend: FrontendRuntime, quiesce: ServerQuiescingHelper) async throws -> any Channel {
