@@ -18,7 +18,8 @@ struct RunCommand: AsyncParsableCommand {
             Serves until SIGTERM or SIGINT. Then an ACTIVE node releases its VIPs and tells its peer \
             (which claims them at once), stops accepting, lets in-flight requests finish (up to \
             node.drain_timeout) and exits 0. SIGHUP (or `tandem reload`) re-reads the TLS certificates and \
-            ticket keys; a frontend whose new files are unusable logs why and keeps its previous ones.
+            ticket keys (a frontend whose new files are unusable logs why and keeps its previous ones) and \
+            reopens the access logs.
 
             With an `ha:` section the VIP helper (`tandem vip-helper`) must be running: the daemon waits \
             up to 5 s for its socket, then exits 1.
@@ -104,6 +105,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         // SIGHUP reloads; each feature appends what it reloads (TLS certificates, the heartbeat log).
         var reloadActions = [HangupReloader.Action(name: "TLS certificates") { _ = proxy.reloadTLS() }]
+        if configuration.frontends.contains(where: { $0.log != nil }) {
+            reloadActions.append(HangupReloader.Action(name: "access logs") { proxy.reopenAccessLogs() })
+        }
         if let ha {
             reloadActions.append(HangupReloader.Action(name: "heartbeat log") { ha.eventLog.reopen() })
             reloadActions.append(HangupReloader.Action(name: "heartbeat keys") { ha.reloadKeys() })
@@ -117,6 +121,7 @@ struct RunCommand: AsyncParsableCommand {
         // `tandem reload` does what SIGHUP does, and reports the TLS results.
         router.register("reload") { [ha] _ in
             ha?.eventLog.reopen()
+            proxy.reopenAccessLogs()
             var response = AdminResponse(tlsReload: proxy.reloadTLS())
             if let keys = ha?.reloadKeys() {
                 response.message = [response.message, keys.ok ? keys.message : nil].compactMap { $0 }.joined(
