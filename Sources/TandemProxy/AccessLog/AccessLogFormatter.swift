@@ -60,7 +60,7 @@ struct AccessLogFormatter {
 
     /// Appends `record`'s line (with its newline) to `out`; `startedAt` is the wall-clock instant of
     /// `record.started`, in milliseconds since 1970.
-    mutating func append(_ record: AccessLogRecord, startedAt: Int64, to out: inout [UInt8]) {
+    mutating func append(_ record: AccessLogRecord, startedAt: Int64, to out: inout AccessLogLineWriter) {
         switch format {
         case .text: appendText(record, startedAt: startedAt, to: &out)
         case .json: appendJSON(record, startedAt: startedAt, to: &out)
@@ -70,13 +70,13 @@ struct AccessLogFormatter {
 
     // MARK: Text
 
-    private mutating func appendText(_ record: AccessLogRecord, startedAt: Int64, to out: inout [UInt8]) {
+    private mutating func appendText(_ record: AccessLogRecord, startedAt: Int64, to out: inout AccessLogLineWriter) {
         appendTime(startedAt, to: &out)
         out.append(Byte.space)
         if let ip = record.clientIP {
             let isV6 = ip.utf8.contains(Byte.colon)
             if isV6 { out.append(Byte.openBracket) }
-            out.append(contentsOf: ip.utf8)
+            out.append(ip)
             if isV6 { out.append(Byte.closeBracket) }
             out.append(Byte.colon)
             Self.appendDecimal(record.clientPort ?? 0, to: &out)
@@ -84,13 +84,13 @@ struct AccessLogFormatter {
             out.append(Byte.dash)
         }
         out.append(Byte.space)
-        out.append(contentsOf: frontend.utf8)
+        out.append(frontend)
         out.append(Byte.space)
         if let backend = record.backend {
-            out.append(contentsOf: backend.name.utf8)
+            out.append(backend.name)
             out.append(Byte.slash)
             if let server = record.server {
-                out.append(contentsOf: backend.servers[server].name.utf8)
+                out.append(backend.servers[server].name)
             } else {
                 out.append(Byte.dash)
             }
@@ -106,18 +106,16 @@ struct AccessLogFormatter {
             out.append(Byte.dash)
         case .parsed(let bytes, let method, let target, let minorVersion):
             bytes.withUnsafeReadableBytes { raw in
-                let all = raw.bindMemory(to: UInt8.self)
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: all[method]), json: false, to: &out)
+                Self.appendEscaped(UnsafeRawBufferPointer(rebasing: raw[method]), json: false, to: &out)
                 out.append(Byte.space)
                 let kept = target.lowerBound..<min(target.upperBound, target.lowerBound + Self.maxTargetBytes)
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: all[kept]), json: false, to: &out)
+                Self.appendEscaped(UnsafeRawBufferPointer(rebasing: raw[kept]), json: false, to: &out)
             }
-            out.append(contentsOf: minorVersion == 0 ? Self.http10Text : Self.http11Text)
+            out.append(minorVersion == 0 ? Self.http10Text : Self.http11Text)
         case .received(let bytes):
             bytes.withUnsafeReadableBytes { raw in
-                let all = raw.bindMemory(to: UInt8.self)
                 Self.appendEscaped(
-                    UnsafeBufferPointer(rebasing: all.prefix(Self.maxTargetBytes)),
+                    UnsafeRawBufferPointer(rebasing: raw.prefix(Self.maxTargetBytes)),
                     json: false,
                     to: &out
                 )
@@ -150,7 +148,11 @@ struct AccessLogFormatter {
             out.append(Byte.space)
             out.append(Byte.quote)
             detail.withUTF8 {
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: $0.prefix(Self.maxDetailBytes)), json: false, to: &out)
+                Self.appendEscaped(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0).prefix(Self.maxDetailBytes)),
+                    json: false,
+                    to: &out
+                )
             }
             out.append(Byte.quote)
         }
@@ -158,92 +160,98 @@ struct AccessLogFormatter {
 
     // MARK: JSON
 
-    private mutating func appendJSON(_ record: AccessLogRecord, startedAt: Int64, to out: inout [UInt8]) {
-        out.append(contentsOf: Key.time)
+    private mutating func appendJSON(_ record: AccessLogRecord, startedAt: Int64, to out: inout AccessLogLineWriter) {
+        out.append(Key.time)
         out.append(Byte.quote)
         appendTime(startedAt, to: &out)
         out.append(Byte.quote)
-        out.append(contentsOf: Key.clientIP)
-        if let ip = record.clientIP { Self.appendQuoted(ip, to: &out) } else { out.append(contentsOf: Self.null) }
-        out.append(contentsOf: Key.clientPort)
+        out.append(Key.clientIP)
+        if let ip = record.clientIP { Self.appendQuoted(ip, to: &out) } else { out.append(Self.null) }
+        out.append(Key.clientPort)
         Self.appendNumber(record.clientPort, to: &out)
-        out.append(contentsOf: Key.frontend)
+        out.append(Key.frontend)
         Self.appendQuoted(frontend, to: &out)
-        out.append(contentsOf: Key.backend)
+        out.append(Key.backend)
         if let backend = record.backend {
             Self.appendQuoted(backend.name, to: &out)
         } else {
-            out.append(contentsOf: Self.null)
+            out.append(Self.null)
         }
-        out.append(contentsOf: Key.server)
+        out.append(Key.server)
         if let backend = record.backend, let server = record.server {
             Self.appendQuoted(backend.servers[server].name, to: &out)
         } else {
-            out.append(contentsOf: Self.null)
+            out.append(Self.null)
         }
         if case .parsed(let bytes, let method, let target, let minorVersion) = record.request {
             bytes.withUnsafeReadableBytes { raw in
-                let all = raw.bindMemory(to: UInt8.self)
-                out.append(contentsOf: Key.method)
+                out.append(Key.method)
                 out.append(Byte.quote)
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: all[method]), json: true, to: &out)
+                Self.appendEscaped(UnsafeRawBufferPointer(rebasing: raw[method]), json: true, to: &out)
                 out.append(Byte.quote)
-                out.append(contentsOf: Key.target)
+                out.append(Key.target)
                 out.append(Byte.quote)
                 let kept = target.lowerBound..<min(target.upperBound, target.lowerBound + Self.maxTargetBytes)
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: all[kept]), json: true, to: &out)
+                Self.appendEscaped(UnsafeRawBufferPointer(rebasing: raw[kept]), json: true, to: &out)
                 out.append(Byte.quote)
             }
-            out.append(contentsOf: Key.version)
-            out.append(contentsOf: minorVersion == 0 ? Self.http10JSON : Self.http11JSON)
+            out.append(Key.version)
+            out.append(minorVersion == 0 ? Self.http10JSON : Self.http11JSON)
         } else {
-            out.append(contentsOf: Key.method)
-            out.append(contentsOf: Self.null)
-            out.append(contentsOf: Key.target)
-            out.append(contentsOf: Self.null)
-            out.append(contentsOf: Key.version)
-            out.append(contentsOf: Self.null)
+            out.append(Key.method)
+            out.append(Self.null)
+            out.append(Key.target)
+            out.append(Self.null)
+            out.append(Key.version)
+            out.append(Self.null)
         }
-        out.append(contentsOf: Key.status)
+        out.append(Key.status)
         Self.appendNumber(record.status, to: &out)
-        out.append(contentsOf: Key.bytesOut)
+        out.append(Key.bytesOut)
         Self.appendDecimal(record.bytesOut, to: &out)
-        out.append(contentsOf: Key.bytesIn)
+        out.append(Key.bytesIn)
         Self.appendDecimal(record.bytesIn, to: &out)
-        out.append(contentsOf: Key.headMs)
+        out.append(Key.headMs)
         Self.appendNumber(record.headMilliseconds, to: &out)
-        out.append(contentsOf: Key.queueMs)
+        out.append(Key.queueMs)
         Self.appendNumber(record.queueMilliseconds, to: &out)
-        out.append(contentsOf: Key.connectMs)
+        out.append(Key.connectMs)
         Self.appendNumber(record.connectMilliseconds, to: &out)
-        out.append(contentsOf: Key.responseMs)
+        out.append(Key.responseMs)
         Self.appendNumber(record.responseMilliseconds, to: &out)
-        out.append(contentsOf: Key.totalMs)
+        out.append(Key.totalMs)
         Self.appendNumber(record.totalMilliseconds, to: &out)
-        out.append(contentsOf: Key.retries)
+        out.append(Key.retries)
         Self.appendDecimal(record.retries, to: &out)
-        out.append(contentsOf: Key.termination)
+        out.append(Key.termination)
         let (first, second) = record.termination
         out.append(Byte.quote)
         out.append(first)
         out.append(second)
         out.append(Byte.quote)
-        out.append(contentsOf: Key.detail)
+        out.append(Key.detail)
         if var detail = record.detail {
             out.append(Byte.quote)
             detail.withUTF8 {
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: $0.prefix(Self.maxDetailBytes)), json: true, to: &out)
+                Self.appendEscaped(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0).prefix(Self.maxDetailBytes)),
+                    json: true,
+                    to: &out
+                )
             }
             out.append(Byte.quote)
         } else {
-            out.append(contentsOf: Self.null)
+            out.append(Self.null)
         }
         if case .received(let bytes) = record.request {
-            out.append(contentsOf: Key.received)
+            out.append(Key.received)
             out.append(Byte.quote)
             bytes.withUnsafeReadableBytes { raw in
-                let all = raw.bindMemory(to: UInt8.self)
-                Self.appendEscaped(UnsafeBufferPointer(rebasing: all.prefix(Self.maxTargetBytes)), json: true, to: &out)
+                Self.appendEscaped(
+                    UnsafeRawBufferPointer(rebasing: raw.prefix(Self.maxTargetBytes)),
+                    json: true,
+                    to: &out
+                )
             }
             out.append(Byte.quote)
         }
@@ -253,7 +261,7 @@ struct AccessLogFormatter {
     // MARK: Pieces
 
     /// `2026-11-23T18:03:23.123Z`; the part up to the seconds is formatted once per second.
-    private mutating func appendTime(_ milliseconds: Int64, to out: inout [UInt8]) {
+    private mutating func appendTime(_ milliseconds: Int64, to out: inout AccessLogLineWriter) {
         var second = milliseconds / 1000
         var millisecond = milliseconds % 1000
         if millisecond < 0 {
@@ -265,86 +273,88 @@ struct AccessLogFormatter {
             var time = time_t(second)
             var fields = tm()
             gmtime_r(&time, &fields)
-            var date: [UInt8] = []
-            date.reserveCapacity(19)
-            Self.appendPadded(Int(fields.tm_year) + 1900, width: 4, to: &date)
-            date.append(Byte.dash)
-            Self.appendPadded(Int(fields.tm_mon) + 1, width: 2, to: &date)
-            date.append(Byte.dash)
-            Self.appendPadded(Int(fields.tm_mday), width: 2, to: &date)
-            date.append(UInt8(ascii: "T"))
-            Self.appendPadded(Int(fields.tm_hour), width: 2, to: &date)
-            date.append(Byte.colon)
-            Self.appendPadded(Int(fields.tm_min), width: 2, to: &date)
-            date.append(Byte.colon)
-            Self.appendPadded(Int(fields.tm_sec), width: 2, to: &date)
+            let year = Int(fields.tm_year) + 1900
+            let date = [
+                Self.digit(year / 1000), Self.digit(year / 100), Self.digit(year / 10), Self.digit(year), Byte.dash,
+                Self.digit((Int(fields.tm_mon) + 1) / 10), Self.digit(Int(fields.tm_mon) + 1), Byte.dash,
+                Self.digit(Int(fields.tm_mday) / 10), Self.digit(Int(fields.tm_mday)), UInt8(ascii: "T"),
+                Self.digit(Int(fields.tm_hour) / 10), Self.digit(Int(fields.tm_hour)), Byte.colon,
+                Self.digit(Int(fields.tm_min) / 10), Self.digit(Int(fields.tm_min)), Byte.colon,
+                Self.digit(Int(fields.tm_sec) / 10), Self.digit(Int(fields.tm_sec)), UInt8(ascii: "."),
+            ]
             cachedDate = date
         }
-        out.append(contentsOf: cachedDate)
-        out.append(UInt8(ascii: "."))
-        Self.appendPadded(Int(millisecond), width: 3, to: &out)
+        out.append(cachedDate)
+        let value = Int(millisecond)
+        out.append(Self.digit(value / 100))
+        out.append(Self.digit(value / 10))
+        out.append(Self.digit(value))
         out.append(UInt8(ascii: "Z"))
     }
 
-    private static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(0x30 + UInt8(truncatingIfNeeded: (rest / divisor) % 10))
-            rest %= divisor
-            divisor /= 10
-        }
+    /// The last decimal digit of `value`, as ASCII.
+    private static func digit(_ value: Int) -> UInt8 {
+        0x30 + UInt8(truncatingIfNeeded: value % 10)
     }
 
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    static func appendDecimal(_ value: Int, to out: inout AccessLogLineWriter) {
         if value < 0 { out.append(Byte.dash) }
         var rest = value.magnitude
         if rest < 10 {
             out.append(0x30 + UInt8(rest))
             return
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var index = 20
-            while rest > 0 {
+        var digits = 1
+        var scan = rest
+        while scan >= 10 {
+            scan /= 10
+            digits += 1
+        }
+        out.withReserved(digits) { start in
+            var index = digits
+            while index > 0 {
                 index -= 1
-                digits[index] = 0x30 + UInt8(rest % 10)
+                start.storeBytes(of: 0x30 + UInt8(rest % 10), toByteOffset: index, as: UInt8.self)
                 rest /= 10
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index..<20]))
         }
     }
 
-    private static func appendNumber(_ value: Int?, to out: inout [UInt8]) {
-        if let value { appendDecimal(value, to: &out) } else { out.append(contentsOf: null) }
+    private static func appendNumber(_ value: Int?, to out: inout AccessLogLineWriter) {
+        if let value { appendDecimal(value, to: &out) } else { out.append(null) }
     }
 
     /// A name from the configuration (validated: safe characters only) or an address, in quotes.
-    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+    private static func appendQuoted(_ text: String, to out: inout AccessLogLineWriter) {
         out.append(Byte.quote)
-        out.append(contentsOf: text.utf8)
+        out.append(text)
         out.append(Byte.quote)
     }
 
     /// `bytes` with what could end a field or a line escaped; runs of plain bytes are copied at once.
-    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, json: Bool, to out: inout [UInt8]) {
+    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, json: Bool, to out: inout AccessLogLineWriter) {
         var plainStart = 0
         for index in bytes.indices {
             let byte = bytes[index]
             guard byte < 0x20 || byte >= 0x7F || byte == Byte.quote || byte == Byte.backslash else { continue }
-            if plainStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index])) }
+            if plainStart < index { out.append(UnsafeRawBufferPointer(rebasing: bytes[plainStart..<index])) }
             plainStart = index + 1
+            out.append(Byte.backslash)
             if byte == Byte.quote || byte == Byte.backslash {
-                out.append(contentsOf: [Byte.backslash, byte])
-            } else if json {
-                out.append(contentsOf: [
-                    Byte.backslash, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
-                ])
-            } else {
-                out.append(contentsOf: [Byte.backslash, UInt8(ascii: "x"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                out.append(byte)
+                continue
             }
+            if json {
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
+            } else {
+                out.append(UInt8(ascii: "x"))
+            }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
         }
-        if plainStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...])) }
+        if plainStart < bytes.count { out.append(UnsafeRawBufferPointer(rebasing: bytes[plainStart...])) }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -390,5 +400,54 @@ struct AccessLogFormatter {
         static let openBracket = UInt8(ascii: "[")
         static let closeBracket = UInt8(ascii: "]")
         static let closeBrace = UInt8(ascii: "}")
+    }
+}
+
+/// Appends bytes at `base + count`, never past `capacity`. The room for a whole line is checked before the line is
+/// begun (``AccessLogFormatter/maxLineBytes``), so the checks here only keep a mistake from writing out of bounds:
+/// a line that did not fit would be cut, never spill.
+struct AccessLogLineWriter {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    private(set) var count: Int
+
+    init(base: UnsafeMutableRawPointer, capacity: Int, count: Int) {
+        self.base = base
+        self.capacity = capacity
+        self.count = count
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        guard count < capacity else { return }
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let length = min(bytes.count, capacity - count)
+        guard length > 0, let source = bytes.baseAddress else { return }
+        (base + count).copyMemory(from: source, byteCount: length)
+        count &+= length
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    mutating func append(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    /// Lets `body` fill the next `length` bytes (all of them), when they fit.
+    @inline(__always)
+    mutating func withReserved(_ length: Int, _ body: (UnsafeMutableRawPointer) -> Void) {
+        guard length <= capacity - count else { return }
+        body(base + count)
+        count &+= length
     }
 }

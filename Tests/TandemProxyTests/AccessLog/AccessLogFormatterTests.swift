@@ -56,9 +56,11 @@ struct AccessLogFormatterTests {
 
     static func line(_ record: AccessLogRecord, _ format: AccessLogSettings.Format) -> String {
         var formatter = AccessLogFormatter(format: format, frontend: "web")
-        var out: [UInt8] = []
+        let base = UnsafeMutableRawPointer.allocate(byteCount: AccessLogFormatter.maxLineBytes, alignment: 16)
+        defer { base.deallocate() }
+        var out = AccessLogLineWriter(base: base, capacity: AccessLogFormatter.maxLineBytes, count: 0)
         formatter.append(record, startedAt: wallStart, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(start: base, count: out.count), as: UTF8.self)
     }
 
     /// The text line of the documented example shape, field by field.
