@@ -7,6 +7,7 @@
 #   scripts/bench.sh                       # round_robin, least_connections, cookie, tls, tls_handshake
 #   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 BENCH_PROXY_THREADS=1 scripts/bench.sh
 #   BENCH_SCENARIOS="c16 c256 c1000 round_robin@2 idle body" scripts/bench.sh
+#   BENCH_SCENARIOS="round_robin access_log access_log_json" BENCH_PROXY_THREADS=1 scripts/bench.sh
 #
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
@@ -15,6 +16,9 @@
 # l4_stream (layer 4, mode tcp on both, no splice: iperf3 with 1 and with 8 parallel streams, Gbit/s and the
 # proxy's CPU seconds per GB received); l4_connect (layer 4: new connections/s, each a 16-byte echo round trip,
 # BENCH_CONNECT_WORKERS threads of scripts/bench/connect_rate.py, default 4, and the proxy's CPU µs per connection).
+# access_log, access_log_json: round_robin with an access log on both proxies (Tandem's `log:` in text or JSON to a
+# file; HAProxy's `option httplog` to stderr, redirected to a file); run with round_robin, the report quotes what the
+# log costs Tandem (req/s and CPU µs/req against round_robin, and the lines written and dropped).
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
@@ -47,6 +51,7 @@ connect_workers=${BENCH_CONNECT_WORKERS:-4}
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
+        access_log | access_log_json) ;;
         l4_stream | l4_connect) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
@@ -161,8 +166,9 @@ rss_kb() {
 }
 
 start_tandem() { # PORT BALANCE PERSISTENCE
-    local port=$1 balance=$2 persistence=$3 tls=""
+    local port=$1 balance=$2 persistence=$3 tls="" access_log=""
     [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] }"
+    [[ -n $log_format ]] && access_log="log: { file: $dir/tandem-access.log, format: $log_format }"
     cat >"$dir/tandem.yaml" <<YAML
 node: { name: bench, threads: $proxy_threads, drain_timeout: 1s }
 frontends:
@@ -170,6 +176,7 @@ frontends:
     bind: 127.0.0.1:$port
     backend: app
     $tls
+    $access_log
     limits: { max_connections: 100000 }
     timeouts: { keepalive: 120s }
 backends:
@@ -186,8 +193,9 @@ YAML
 }
 
 start_haproxy() { # PORT BALANCE COOKIE(yes|no)
-    local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2="" ssl=""
+    local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2="" ssl="" log_lines=""
     [[ $scheme == https ]] && ssl="ssl crt $dir/site.pem alpn http/1.1"
+    [[ -n $log_format ]] && log_lines=$'    log stderr format raw local0\n    option httplog'
     if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
     cat >"$dir/haproxy.cfg" <<CFG
 global
@@ -201,6 +209,7 @@ defaults
     timeout client 120s
     timeout http-keep-alive 120s
     timeout server 30s
+$log_lines
 frontend web
     bind 127.0.0.1:$port $ssl
     default_backend app
@@ -211,8 +220,11 @@ backend app
     server be1 127.0.0.1:$p1 $c1
     server be2 127.0.0.1:$p2 $c2
 CFG
-    haproxy -f "$dir/haproxy.cfg" -q & proxy_pid=$!
-    wait_for_port 127.0.0.1 "$port" || die "haproxy did not start"
+    # -q would silence the log lines on stderr too.
+    local quiet=-q
+    [[ -n $log_format ]] && quiet=""
+    haproxy -f "$dir/haproxy.cfg" $quiet 2>"$dir/haproxy-access.log" & proxy_pid=$!
+    wait_for_port 127.0.0.1 "$port" || { cat "$dir/haproxy-access.log"; die "haproxy did not start"; }
 }
 
 stop_proxy() { stop_child "$proxy_pid"; proxy_pid=""; }
@@ -474,12 +486,16 @@ run_l4_connect() {
     summary_row "$name" - - - - - - - - "$rate" "$cpu"
 }
 
-results=() idle_results=() body_results=() stream_results=() connect_results=() summary=()
+results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=()
+declare -A plain_rps=() plain_cpu=()
 for entry in $scenarios; do
-    scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections
+    scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections log_format=""
     [[ $entry == *@* ]] && proxy_threads=${entry#*@}
     case $scenario in
         round_robin) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
+        access_log | access_log_json)
+            tb=round_robin; hb=roundrobin; persistence=""; cookie=no; log_format=text
+            [[ $scenario == access_log_json ]] && log_format=json ;;
         least_connections) tb=least_connections; hb=leastconn; persistence=""; cookie=no ;;
         cookie) tb=round_robin; hb=roundrobin; persistence="persistence: { cookie: TANDEM_SRV }"; cookie=yes ;;
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
@@ -499,6 +515,19 @@ for entry in $scenarios; do
     [[ $scenario == tls_handshake ]] && header="Connection: close"
     read -r t_rps t_p50 t_p99 t_cpu t_timeouts < <(measure "tandem-$entry" "$port" "$header")
     stop_proxy
+    [[ $scenario == round_robin ]] && plain_rps[$proxy_threads]=$t_rps plain_cpu[$proxy_threads]=$t_cpu
+    if [[ -n $log_format ]]; then
+        # Written when tandem drained; dropped lines are logged as the writer's error, none expected.
+        log_costs+=("$(printf '%-18s tandem lines %s (warm-up and measured run; the measured run: %s requests)' \
+            "$entry" "$(wc -l <"$dir/tandem-access.log")" "$(awk '/requests in/ {print $1}' "$dir/tandem-$entry.wrk")")")
+        if [[ -n ${plain_rps[$proxy_threads]:-} ]]; then
+            log_costs+=("$(awk -v r="$t_rps" -v c="$t_cpu" -v pr="${plain_rps[$proxy_threads]}" \
+                -v pc="${plain_cpu[$proxy_threads]}" -v n="$entry" 'BEGIN {
+                printf "%-18s tandem req/s %.0f vs %.0f without (%+.1f%%), CPU µs/req %.1f vs %.1f (%+.1f%%)", n, r, pr,
+                    (r / pr - 1) * 100, c, pc, (c / pc - 1) * 100 }')")
+        fi
+        rm -f "$dir/tandem-access.log"
+    fi
     port=$(free_port)
     log "$entry: haproxy"
     start_haproxy "$port" "$hb" "$cookie"
@@ -506,6 +535,7 @@ for entry in $scenarios; do
     [[ $scenario == tls_handshake ]] && header="Connection: close"
     read -r h_rps h_p50 h_p99 h_cpu h_timeouts < <(measure "haproxy-$entry" "$port" "$header")
     stop_proxy
+    [[ -n $log_format ]] && log_costs+=("$(printf '%-18s haproxy lines %s' "$entry" "$(wc -l <"$dir/haproxy-access.log")")")
     rps_ratio=$(ratio "$t_rps" "$h_rps")
     cpu_ratio=$(ratio "$t_cpu" "$h_cpu")
     p99_ratio=$(ratio "$(to_us "$t_p99")" "$(to_us "$h_p99")")
@@ -525,6 +555,11 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   haproxy: $(haproxy -v | h
 if ((${#results[@]})); then
     printf '%-18s %-8s %12s %10s %10s %10s %9s\n' scenario proxy req/s p50 p99 'CPU µs/req' timeouts
     printf '%s\n' "${results[@]}"
+fi
+if ((${#log_costs[@]})); then
+    echo
+    echo "access log: Tandem with log: (text or JSON, to a file) against round_robin without; HAProxy with option httplog"
+    printf '%s\n' "${log_costs[@]}"
 fi
 if ((${#idle_results[@]})); then
     echo

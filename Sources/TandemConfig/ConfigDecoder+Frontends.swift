@@ -2,7 +2,7 @@ import Yams
 
 extension ConfigDecoder {
     func decodeFrontend(_ node: Node, _ path: ConfigPath) -> FrontendSettings? {
-        let keys = ["name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits", "accept_proxy"]
+        let keys = ["name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits", "accept_proxy", "log"]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
@@ -15,6 +15,7 @@ extension ConfigDecoder {
         let timeouts = optional(fields, "timeouts", default: FrontendTimeouts(), decodeFrontendTimeouts)
         let limits = optional(fields, "limits", default: FrontendLimits(), decodeFrontendLimits)
         let acceptProxy = optional(fields, "accept_proxy", default: false, bool)
+        let log = optional(fields, "log", decodeAccessLog)
         if mode == .tcp, let backend {
             layer4BackendReferences.append((backend, path.key("backend"), fields["backend"]?.mark?.line))
         }
@@ -52,7 +53,8 @@ extension ConfigDecoder {
             tls: tls,
             timeouts: timeouts,
             limits: limits,
-            acceptProxy: acceptProxy
+            acceptProxy: acceptProxy,
+            log: log
         )
     }
 

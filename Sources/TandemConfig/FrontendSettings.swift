@@ -15,6 +15,8 @@ public struct FrontendSettings: Sendable, Equatable {
     /// Take the client's address from a PROXY protocol header (v1 or v2) that a balancer in front sends first;
     /// connections without one are refused.
     public var acceptProxy: Bool
+    /// The access log, or nil for none.
+    public var log: AccessLogSettings?
 
     public init(
         name: String,
@@ -25,7 +27,8 @@ public struct FrontendSettings: Sendable, Equatable {
         tls: TLSSettings? = nil,
         timeouts: FrontendTimeouts = FrontendTimeouts(),
         limits: FrontendLimits = FrontendLimits(),
-        acceptProxy: Bool = false
+        acceptProxy: Bool = false,
+        log: AccessLogSettings? = nil
     ) {
         self.name = name
         self.bind = bind
@@ -36,5 +39,6 @@ public struct FrontendSettings: Sendable, Equatable {
         self.timeouts = timeouts
         self.limits = limits
         self.acceptProxy = acceptProxy
+        self.log = log
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TandemConfig
 import TandemHA
+import TandemProxy
 import TandemTLS
 
 /// `tandem check`: validates a configuration file (and the HA key file it names) and reports every problem
@@ -40,6 +41,11 @@ struct CheckCommand: ParsableCommand {
                 printError(error.description)
                 failures += 1
             }
+        }
+        for frontend in configuration.frontends {
+            guard let log = frontend.log, let problem = AccessLog.problem(opening: log.path) else { continue }
+            printError("\(config): frontends \(frontend.name): log: \(problem)")
+            failures += 1
         }
         for frontend in configuration.frontends {
             guard let tls = frontend.tls else { continue }

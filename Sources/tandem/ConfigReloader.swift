@@ -20,6 +20,7 @@ struct ConfigReloader: Sendable {
     /// the heartbeat log are separate files, handled whatever the configuration's fate, as SIGHUP always did.
     func reload() async -> AdminResponse {
         ha?.eventLog.reopen()
+        proxy.reopenAccessLogs()
         var response = await apply()
         if let keys = ha?.reloadKeys() {
             if keys.ok {

@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
             Serves until SIGTERM or SIGINT. Then an ACTIVE node releases its VIPs and tells its peer \
             (which claims them at once), stops accepting, lets in-flight requests finish (up to \
             node.drain_timeout) and exits 0. SIGHUP (or `tandem reload`) re-reads the whole configuration and \
-            applies it without dropping a connection; a file with errors changes nothing and the errors are logged.
+            applies it without dropping a connection; a file with errors changes nothing and the errors are logged. It also reopens the access logs.
 
             With an `ha:` section the VIP helper (`tandem vip-helper`) must be running: the daemon waits \
             up to 5 s for its socket, then exits 1.

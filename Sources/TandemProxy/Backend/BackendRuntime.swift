@@ -40,6 +40,8 @@ public final class BackendRuntime: Sendable {
     }
 
     public let name: String
+    /// The event metrics' handles, when the stats listener is on.
+    let metrics: ProxyMetrics.Backend?
     public let servers: [Server]
     /// The settings it was built from; a config reload keeps the backend when they are unchanged.
     let settings: BackendSettings
@@ -72,8 +74,10 @@ public final class BackendRuntime: Sendable {
         settings: BackendSettings,
         eventLoops: [any EventLoop],
         logger: Logger = Logger(label: "tandem.proxy") { _ in SwiftLogNoOpLogHandler() },
-        seed: UInt64? = nil
+        seed: UInt64? = nil,
+        metrics: ProxyMetrics.Backend? = nil
     ) throws {
+        self.metrics = metrics
         self.name = settings.name
         self.settings = settings
         self.servers = try settings.servers.map {

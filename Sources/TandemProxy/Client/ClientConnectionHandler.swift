@@ -39,15 +39,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         var setCookie: String?
         /// How the response body reaches the client: the server's framing, or decoded chunks up to a close.
         var decodesChunked = false
+        /// The access-log line being collected.
+        var log: AccessLogRecord
 
         init(
             machine: ExchangeStateMachine,
             head: RequestHead,
             backend: BackendRuntime,
             upstreamHead: ByteBuffer,
-            pinned: Int?
+            pinned: Int?,
+            log: AccessLogRecord
         ) {
             self.machine = machine
+            self.log = log
             self.head = head
             self.backend = backend
             self.upstreamHead = upstreamHead
@@ -148,7 +152,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .exchanging(let exchange) = phase { abandon(exchange) }
+        switch phase {
+        case .exchanging(let exchange):
+            abandon(exchange)
+            logEnded(exchange, .clientClosed)
+        case .readingHead(_, let deadline):
+            logHead(.clientClosed, started: deadline - frontend.headerTimeout)
+        case .idle, .closing:
+            break
+        }
         phase = .closing
         timer?.cancel()
         timer = nil
@@ -233,17 +245,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     phase = .readingHead(scanned: scanned, deadline: deadline)
                     return
                 case .invalid(let problem):
-                    answerAndClose(problem, minorVersion: 1)
+                    answerAndClose(problem, minorVersion: 1, cause: .refused)
                     return
                 case .complete(let length):
                     switch RequestHeadParser.parse(buffer, length: length, limits: frontend.headLimits) {
                     case .failure(let problem):
-                        answerAndClose(problem, minorVersion: 1)
+                        answerAndClose(problem, minorVersion: 1, cause: .refused)
                         return
                     case .success(let head):
                         buffer.moveReaderIndex(forwardBy: length)
                         inbound = buffer
-                        startExchange(head, context: context)
+                        // The head's deadline is its first byte plus the header timeout.
+                        startExchange(head, started: deadline - frontend.headerTimeout, context: context)
                     }
                 }
             case .exchanging(let exchange):
@@ -264,7 +277,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    private func startExchange(_ head: RequestHead, context: ChannelHandlerContext) {
+    private func startExchange(_ head: RequestHead, started: NIODeadline, context: ChannelHandlerContext) {
         let backendIndex: Int
         if frontend.routes.routes.isEmpty {
             backendIndex = frontend.routes.defaultBackend
@@ -291,6 +304,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .none, .contentLength(0): hasBody = false
         case .contentLength, .chunked, .untilClose: hasBody = true
         }
+        let now = currentTime
+        var log = AccessLogRecord(started: started, clientIP: clientIP, clientPort: clientAddress?.port)
+        log.headReceived(head, backend: backend, now: now)
         let machine = ExchangeStateMachine(
             limits: ExchangeStateMachine.Limits(
                 backend: backend.name,
@@ -303,14 +319,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             hasBody: hasBody,
             clientKeepAlive: head.keepAlive && !closeWhenIdle && !frontend.clientConnections.closesKeepAlive,
             upgradeRequested: upgrade,
-            now: currentTime
+            now: now
         )
         let exchange = Exchange(
             machine: machine,
             head: head,
             backend: backend,
             upstreamHead: upstreamHead,
-            pinned: pinned
+            pinned: pinned,
+            log: log
         )
         phase = .exchanging(exchange)
         dispatch(exchange)
@@ -336,6 +353,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func requestBodyReceived(_ bytes: ByteBuffer, ended: Bool, exchange: Exchange) {
+        exchange.log.bytesIn += bytes.readableBytes
         if exchange.machine.isAttached, let upstream = exchange.upstream {
             if bytes.readableBytes > 0 { upstream.write(bytes) }
             if ended { upstream.flush() }
@@ -352,8 +370,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         detachUpstream(exchange, close: true)
         if let server { exchange.backend.release(server, outcome: .abandoned) }
         if let answer {
-            answerAndClose(answer, minorVersion: exchange.head.minorVersion)
+            answerAndClose(answer, minorVersion: exchange.head.minorVersion, cause: .refused)
         } else {
+            logEnded(exchange, .refused, detail: "malformed request body")
             closeNow()
         }
     }
@@ -381,11 +400,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         switch action {
         case .connect(let server, let cookie):
             if cookie != nil { exchange.setCookie = cookie }
+            exchange.log.connecting(to: server, attempt: exchange.machine.attempts, now: currentTime)
             obtainConnection(exchange, server: server)
         case .enqueue:
             enqueue(exchange)
         case .answer(let response):
-            answerLocally(response, exchange)
+            // No server to connect to: every one is down, or every one left failed for this request.
+            answerLocally(response, exchange, cause: .serverFailed, phase: .connect)
         }
     }
 
@@ -401,11 +422,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         ) { outcome in
             bound.value.queueDecided(boundExchange.value, outcome)
         }
+        exchange.log.queued(now: currentTime)
         switch exchange.backend.enqueue(request) {
         case .chosen(let choice):
+            exchange.log.leftQueue(now: currentTime)
             perform(exchange.machine.serverChosen(choice), exchange)
         case .full:
-            answerLocally(exchange.machine.queueFull(hasQueue: exchange.backend.maxQueue > 0), exchange)
+            let answer = exchange.machine.queueFull(hasQueue: exchange.backend.maxQueue > 0)
+            answerLocally(answer, exchange, cause: .resources)
         case .waiting:
             exchange.queued = request
             exchange.machine.queued(now: currentTime)
@@ -426,6 +450,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             if case .granted(let server, _) = outcome { exchange.backend.release(server, outcome: .abandoned) }
             return
         }
+        exchange.log.leftQueue(now: currentTime)
         perform(action, exchange)
     }
 
@@ -484,12 +509,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 "connect failed",
                 metadata: ["server": "\(exchange.backend.servers[server].name)", "error": "\(error)"]
             )
-            handle(exchange.machine.connectFailed(), exchange, reason: "connect: \(error)")
+            let cause = AccessLogRecord.Cause(connectFailure: error)
+            exchange.backend.metrics?.connectFailures.increment()
+            handle(exchange.machine.connectFailed(), exchange, reason: "connect: \(error)", cause: cause)
         }
     }
 
     private func attach(_ upstream: UpstreamConnectionHandler, to exchange: Exchange) {
-        exchange.machine.connected(now: currentTime)
+        let now = currentTime
+        exchange.machine.connected(now: now)
+        exchange.log.connected(now: now)
         exchange.upstream = upstream
         upstream.beginExchange(delegate: self, requestIsHEAD: exchange.head.knownMethod == .head)
         upstream.readsPaused = !(context?.channel.isWritable ?? true)
@@ -514,19 +543,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Failures
 
-    private func handle(_ action: ExchangeStateMachine.FailureAction, _ exchange: Exchange, reason: String) {
+    /// `cause` says whose fault it was, for the access log when the exchange ends here.
+    private func handle(
+        _ action: ExchangeStateMachine.FailureAction,
+        _ exchange: Exchange,
+        reason: String,
+        cause: AccessLogRecord.Cause
+    ) {
         switch action {
         case .retry(let failed):
             detachUpstream(exchange, close: true)
             if let failed { release(failed, of: exchange, failure: reason) }
+            // Said by the line if no server is left to retry on.
+            exchange.log.detail = reason
             dispatch(exchange)
         case .answer(let response, let failed):
             detachUpstream(exchange, close: true)
             if let failed { release(failed, of: exchange, failure: reason) }
-            answerLocally(response, exchange)
+            answerLocally(response, exchange, cause: cause, detail: reason)
         case .closeClient(let failed):
             detachUpstream(exchange, close: true)
             if let failed { release(failed, of: exchange, failure: reason) }
+            logEnded(exchange, cause, detail: reason)
             closeNow()
         }
     }
@@ -589,7 +627,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             closeNow()
             return
         case .readingHead(_, let deadline) where deadline <= now:
-            answerAndClose(.requestTimeout, minorVersion: 1)
+            answerAndClose(.requestTimeout, minorVersion: 1, cause: .clientTimeout)
             return
         case .exchanging(let exchange):
             let action = exchange.machine.timerFired(
@@ -605,9 +643,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 // and gives its slot back.
                 if let request = exchange.queued { _ = exchange.backend.cancelWait(request) }
                 exchange.queued = nil
-                answerLocally(response, exchange)
+                answerLocally(response, exchange, cause: .serverTimeout)
             case .serverTimedOut(let failure):
-                handle(failure, exchange, reason: "response timeout")
+                handle(failure, exchange, reason: "response timeout", cause: .serverTimeout)
             case .clientStalled(let answer, let server):
                 detachUpstream(exchange, close: true)
                 if let request = exchange.queued {
@@ -616,8 +654,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 }
                 if let server { exchange.backend.release(server, outcome: .abandoned) }
                 if let answer {
-                    answerAndClose(answer, minorVersion: exchange.head.minorVersion)
+                    answerAndClose(answer, minorVersion: exchange.head.minorVersion, cause: .clientTimeout)
                 } else {
+                    logEnded(exchange, .clientTimeout, detail: "the request body stalled")
                     closeNow()
                 }
                 return
@@ -631,34 +670,78 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Answers of the proxy's own
 
     /// Answers `response` for `exchange` (which the machine has finished), keeping the connection when the request
-    /// is complete and the answer allows it.
-    private func answerLocally(_ response: ProxyErrorResponse, _ exchange: Exchange) {
+    /// is complete and the answer allows it. `cause`, `phase` and `detail` (else the answer's reason) are for the
+    /// access log.
+    private func answerLocally(
+        _ response: ProxyErrorResponse,
+        _ exchange: Exchange,
+        cause: AccessLogRecord.Cause,
+        phase: AccessLogRecord.Phase? = nil,
+        detail: String? = nil
+    ) {
         let keepAlive =
             exchange.machine.clientKeepAlive && !response.closesConnection && !closeWhenIdle
             && !frontend.clientConnections.closesKeepAlive
         if keepAlive {
-            write(response.rawBytes(minorVersion: exchange.head.minorVersion, close: false), flush: true)
+            let bytes = response.rawBytes(minorVersion: exchange.head.minorVersion, close: false)
+            exchange.log.status = Int(response.status.code)
+            exchange.log.bytesOut += bytes.readableBytes
+            logEnded(exchange, cause, phase: phase, detail: detail ?? exchange.log.detail ?? response.logDetail)
+            write(bytes, flush: true)
             exchangeFinished(keepAlive: true)
         } else {
-            answerAndClose(response, minorVersion: exchange.head.minorVersion)
+            answerAndClose(
+                response,
+                minorVersion: exchange.head.minorVersion,
+                cause: cause,
+                phase: phase,
+                detail: detail
+            )
         }
     }
 
-    /// Writes `response` and closes once it is out; nothing after it is read.
-    private func answerAndClose(_ response: ProxyErrorResponse, minorVersion: Int) {
+    /// Writes `response` and closes once it is out; nothing after it is read. The access log gets the line of the
+    /// exchange, or of the head, it ends.
+    private func answerAndClose(
+        _ response: ProxyErrorResponse,
+        minorVersion: Int,
+        cause: AccessLogRecord.Cause,
+        phase logPhase: AccessLogRecord.Phase? = nil,
+        detail: String? = nil
+    ) {
         guard let context else { return }
-        if case .exchanging(let exchange) = phase, !exchange.machine.isFinished { abandon(exchange) }
+        let bytes = response.rawBytes(minorVersion: minorVersion, close: true)
+        switch phase {
+        case .exchanging(let exchange):
+            if !exchange.machine.isFinished { abandon(exchange) }
+            exchange.log.status = Int(response.status.code)
+            exchange.log.bytesOut += bytes.readableBytes
+            logEnded(exchange, cause, phase: logPhase, detail: detail ?? exchange.log.detail ?? response.logDetail)
+        case .readingHead(_, let deadline):
+            logHead(cause, started: deadline - frontend.headerTimeout, answer: response, bytesOut: bytes.readableBytes)
+        case .idle, .closing:
+            break
+        }
         phase = .closing
         inbound = nil
-        let bytes = response.rawBytes(minorVersion: minorVersion, close: true)
         context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }
 
+    /// Closes at once; an exchange (or head) not yet logged is logged as closed by the client, which is what leads
+    /// here unless the caller logged its own cause first.
     private func closeNow() {
         guard let context else { return }
-        if case .exchanging(let exchange) = phase, !exchange.machine.isFinished { abandon(exchange) }
+        switch phase {
+        case .exchanging(let exchange):
+            if !exchange.machine.isFinished { abandon(exchange) }
+            logEnded(exchange, .clientClosed)
+        case .readingHead(_, let deadline):
+            logHead(.clientClosed, started: deadline - frontend.headerTimeout)
+        case .idle, .closing:
+            break
+        }
         phase = .closing
         inbound = nil
         context.close(promise: nil)
@@ -683,6 +766,50 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         armTimer()
         process()
         resumeReadsIfHeld()
+    }
+
+    // MARK: Access log
+
+    /// Ends `exchange`'s line with `cause` and writes it, unless it ended already (the first cause given wins).
+    private func logEnded(
+        _ exchange: Exchange,
+        _ cause: AccessLogRecord.Cause,
+        phase: AccessLogRecord.Phase? = nil,
+        detail: @autoclosure () -> String? = nil
+    ) {
+        let metrics = frontend.metrics
+        guard frontend.accessLog != nil || metrics != nil else { return }
+        guard exchange.log.end(cause, phase: phase, detail: cause == .completed ? nil : detail(), now: currentTime)
+        else { return }
+        metrics?.observe(exchange.log)
+        frontend.accessLog?.log(exchange.log, on: context?.eventLoop)
+    }
+
+    /// Writes the line of a head that never became an exchange: refused, timed out, or cut off by the client.
+    private func logHead(
+        _ cause: AccessLogRecord.Cause,
+        started: NIODeadline,
+        answer: ProxyErrorResponse? = nil,
+        bytesOut: Int = 0
+    ) {
+        guard frontend.accessLog != nil || frontend.metrics != nil else { return }
+        let now = currentTime
+        var record = AccessLogRecord(started: started, clientIP: clientIP, clientPort: clientAddress?.port)
+        if let inbound {
+            record.bytesIn = inbound.readableBytes
+            let line = inbound.readableBytesView.prefix(AccessLogFormatter.maxTargetBytes)
+            let end = line.firstIndex { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") } ?? line.endIndex
+            record.request = .received(inbound.getSlice(at: inbound.readerIndex, length: end - line.startIndex)!)
+        }
+        if let answer {
+            record.status = Int(answer.status.code)
+            record.bytesOut = bytesOut
+            // A refused head was whole, or as whole as it needed to be to be refused.
+            if cause == .refused { record.headReceived = now }
+        }
+        _ = record.end(cause, detail: answer?.logDetail, now: now)
+        frontend.metrics?.observe(record)
+        frontend.accessLog?.log(record, on: context?.eventLoop)
     }
 
     private func closeAfterFlush() {
@@ -715,6 +842,7 @@ extension ClientConnectionHandler: UpstreamDelegate {
             guard exchange.head.minorVersion >= 1 else { return }
             var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes)
             HeadWriter.writeInterimResponse(head, into: &bytes)
+            exchange.log.bytesOut += bytes.readableBytes
             write(bytes, flush: false)
         case .forwardFinal:
             if head.framing == .untilClose || closeWhenIdle || frontend.clientConnections.closesKeepAlive {
@@ -742,12 +870,14 @@ extension ClientConnectionHandler: UpstreamDelegate {
                 dropTransferEncoding: exchange.decodesChunked,
                 into: &bytes
             )
+            exchange.log.responseStarted(status: head.status, now: currentTime)
+            exchange.log.bytesOut += bytes.readableBytes
             write(bytes, flush: false)
             armTimer()
         case .switchToTunnel(let server):
             switchToTunnel(exchange, head: head, server: server, context: context)
         case .refuse(let failure):
-            handle(failure, exchange, reason: "unrequested 101 Switching Protocols")
+            handle(failure, exchange, reason: "unrequested 101 Switching Protocols", cause: .serverFailed)
         }
     }
 
@@ -779,6 +909,13 @@ extension ClientConnectionHandler: UpstreamDelegate {
         phase = .closing
         timer?.cancel()
         timer = nil
+        frontend.metrics?.tunnels.increment()
+        var entry = frontend.accessLog.map { AccessLogEntry(log: $0, record: exchange.log) }
+        entry?.record.responseStarted(status: head.status, now: currentTime)
+        entry?.record.tunnelled = true
+        entry?.record.compactRequest()
+        entry?.record.bytesOut += bytes.readableBytes + (fromServer?.readableBytes ?? 0)
+        entry?.record.bytesIn += fromClient.reduce(0) { $0 + $1.readableBytes }
         TunnelHandler.start(
             client: context.channel,
             server: serverChannel,
@@ -786,13 +923,15 @@ extension ClientConnectionHandler: UpstreamDelegate {
             of: exchange.backend,
             idleTimeout: frontend.tunnelTimeout,
             initialToServer: fromClient,
-            initialToClient: fromServer
+            initialToClient: fromServer,
+            accessLog: entry
         )
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 
     func upstreamReceivedBody(_ bytes: ByteBuffer) {
         guard let exchange = currentExchange else { return }
+        exchange.log.bytesOut += bytes.readableBytes
         exchange.machine.responseBodyReceived(now: currentTime)
         write(bytes, flush: false)
     }
@@ -815,6 +954,7 @@ extension ClientConnectionHandler: UpstreamDelegate {
             upstream?.close()
         }
         context.flush()
+        logEnded(exchange, .completed)
         exchangeFinished(keepAlive: keepClient)
     }
 
@@ -828,6 +968,11 @@ extension ClientConnectionHandler: UpstreamDelegate {
 
     func upstreamFailed(invalidResponse: String?) {
         guard let exchange = currentExchange, exchange.upstream != nil else { return }
-        handle(exchange.machine.upstreamClosed(), exchange, reason: invalidResponse ?? "connection closed")
+        handle(
+            exchange.machine.upstreamClosed(),
+            exchange,
+            reason: invalidResponse ?? "connection closed",
+            cause: .serverFailed
+        )
     }
 }

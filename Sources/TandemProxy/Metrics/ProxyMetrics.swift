@@ -1,3 +1,4 @@
+import NIOCore
 import Prometheus
 import TandemConfig
 
@@ -7,7 +8,7 @@ import TandemConfig
 /// time by the control plane instead.
 public final class ProxyMetrics: Sendable {
     /// One frontend's handles.
-    final class Frontend: Sendable {
+    public final class Frontend: Sendable {
         let requests: Counter
         /// Responses by status class, index 0 for 1xx ... 4 for 5xx.
         let responses: [Counter]
@@ -53,15 +54,31 @@ public final class ProxyMetrics: Sendable {
             )
         }
 
-        /// Counts one response of `status`.
-        func responded(_ status: Int) {
-            let index = status / 100 - 1
-            if index >= 0 && index < responses.count { responses[index].increment() }
+        /// Counts one finished exchange (or refused head) from the record the access log also gets.
+        func observe(_ record: AccessLogRecord) {
+            if record.headReceived != nil { requests.increment() }
+            if let status = record.status {
+                let index = status / 100 - 1
+                if index >= 0 && index < responses.count { responses[index].increment() }
+            }
+            receivedBytes.increment(by: Int64(record.bytesIn))
+            sentBytes.increment(by: Int64(record.bytesOut))
+            if let ended = record.ended {
+                let elapsed: TimeAmount = ended - record.started
+                duration.record(Duration.nanoseconds(elapsed.nanoseconds))
+            }
+            guard let backend = record.backend?.metrics else { return }
+            if record.connectStarted != nil { backend.requests.increment() }
+            if record.retries > 0 { backend.retries.increment(by: Int64(record.retries)) }
+            if record.redispatches > 0 { backend.redispatches.increment(by: Int64(record.redispatches)) }
+            if record.reachedQueue, let wait = record.queueWait {
+                backend.queueWait.record(Duration.nanoseconds(wait.nanoseconds))
+            }
         }
     }
 
     /// One backend's handles.
-    final class Backend: Sendable {
+    public final class Backend: Sendable {
         let requests: Counter
         let connectFailures: Counter
         let retries: Counter
@@ -100,17 +117,18 @@ public final class ProxyMetrics: Sendable {
         }
     }
 
-    let frontends: [String: Frontend]
-    let backends: [String: Backend]
+    private let registry: PrometheusCollectorRegistry
 
     public init(registry: PrometheusCollectorRegistry, configuration: TandemConfiguration) {
-        frontends = Dictionary(
-            uniqueKeysWithValues: configuration.frontends.map { ($0.name, Frontend(registry, name: $0.name)) }
-        )
-        backends = Dictionary(
-            uniqueKeysWithValues: configuration.backends.map { ($0.name, Backend(registry, name: $0.name)) }
-        )
+        self.registry = registry
     }
+
+    /// The handles of frontend `name` (the registry gives the same metrics back for the same name, so a frontend
+    /// replaced by a reload counts on).
+    func frontend(named name: String) -> Frontend { Frontend(registry, name: name) }
+
+    /// The handles of backend `name`.
+    func backend(named name: String) -> Backend { Backend(registry, name: name) }
 
     static let durationBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),

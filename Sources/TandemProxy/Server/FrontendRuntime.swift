@@ -28,19 +28,35 @@ public final class FrontendRuntime: Sendable {
     let acceptProxy: Bool
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
+    /// One line per request or tunnel, when the frontend has `log:`.
+    public let accessLog: AccessLog?
+    /// The event metrics' handles, when the stats listener is on.
+    let metrics: ProxyMetrics.Frontend?
 
     /// The settings it was built from; a config reload keeps the frontend when they and its backends are unchanged.
     let settings: FrontendSettings
 
     /// `backends` is every backend of the configuration, in configuration order.
-    public convenience init(settings: FrontendSettings, backends: [BackendRuntime]) throws {
-        try self.init(settings: settings, backends: backends, tls: settings.tls.map { try TLSContext(settings: $0) })
+    public convenience init(settings: FrontendSettings, backends: [BackendRuntime], accessLog: AccessLog? = nil) throws {
+        try self.init(
+            settings: settings,
+            backends: backends,
+            tls: settings.tls.map { try TLSContext(settings: $0) },
+            accessLog: accessLog
+        )
     }
 
     /// `tls` is the context for `settings.tls` (a reload hands over the previous one, staged with the new files,
     /// so ticket keys and statistics live on). Keeps only the backends it routes to, so replacing another
     /// backend leaves this frontend as it is.
-    init(settings: FrontendSettings, backends: [BackendRuntime], tls: TLSContext?) throws {
+    init(
+        settings: FrontendSettings,
+        backends: [BackendRuntime],
+        tls: TLSContext?,
+        accessLog: AccessLog?,
+        metrics: ProxyMetrics.Frontend? = nil
+    ) throws {
+        self.metrics = metrics
         let names = Self.backendNames(settings)
         let used = names.map { name in
             // TandemConfig validated that every backend a frontend names exists.
@@ -77,6 +93,7 @@ public final class FrontendRuntime: Sendable {
         self.clientTimeout = TimeAmount(settings.timeouts.client)
         self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
         self.acceptProxy = settings.acceptProxy
+        self.accessLog = accessLog
     }
 
     /// The backends `settings` routes to, default first, each once.

@@ -116,7 +116,8 @@ extension ProxyServer {
                     settings: settings,
                     eventLoops: loops,
                     logger: logger,
-                    seed: balancerSeed.map { $0 &+ UInt64(position) }
+                    seed: balancerSeed.map { $0 &+ UInt64(position) },
+                    metrics: metrics?.backend(named: settings.name)
                 )
             } catch {
                 throw ReloadError(.unusable, "backend \(settings.name): \(error)")
@@ -176,7 +177,23 @@ extension ProxyServer {
             return previous
         }
         do {
-            let frontend = try FrontendRuntime(settings: settings, backends: plan.world.backends, tls: context)
+            // The access log carries over when its settings do (its file stays open); a new or changed one opens.
+            let accessLog: AccessLog?
+            if let previous, previous.settings.log == settings.log {
+                accessLog = previous.accessLog
+            } else {
+                accessLog = try settings.log.map {
+                    try AccessLog(frontend: settings.name, settings: $0, eventLoops: Array(group.makeIterator()), logger: logger)
+                }
+                accessLog?.start()
+            }
+            let frontend = try FrontendRuntime(
+                settings: settings,
+                backends: plan.world.backends,
+                tls: context,
+                accessLog: accessLog,
+                metrics: metrics?.frontend(named: settings.name)
+            )
             if let previous { frontend.clientConnections.continueCount(from: previous.clientConnections) }
             return frontend
         } catch {

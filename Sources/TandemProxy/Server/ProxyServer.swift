@@ -47,11 +47,21 @@ public final class ProxyServer: Service, Sendable {
                 settings: settings,
                 eventLoops: loops,
                 logger: logger,
-                seed: balancerSeed.map { $0 &+ UInt64(position) }
+                seed: balancerSeed.map { $0 &+ UInt64(position) },
+                metrics: metrics?.backend(named: settings.name)
             )
         }
-        let frontends = try configuration.frontends.map {
-            try FrontendRuntime(settings: $0, backends: backends)
+        let frontends = try configuration.frontends.map { settings in
+            let accessLog = try settings.log.map {
+                try AccessLog(frontend: settings.name, settings: $0, eventLoops: loops, logger: logger)
+            }
+            return try FrontendRuntime(
+                settings: settings,
+                backends: backends,
+                tls: settings.tls.map { try TLSContext(settings: $0) },
+                accessLog: accessLog,
+                metrics: metrics?.frontend(named: settings.name)
+            )
         }
         self.world = Mutex(World(configuration: configuration, frontends: frontends, backends: backends))
         self.metrics = metrics
@@ -70,6 +80,7 @@ public final class ProxyServer: Service, Sendable {
     /// not hold yet and serves as soon as the address arrives, with health state already warm.
     public func start() async throws {
         for backend in backends { backend.startHealthChecks(on: group.next()) }
+        for frontend in frontends { frontend.accessLog?.start() }
         for frontend in frontends {
             let listener = try await bind(frontend)
             listeners.withLock { $0.append(listener) }
@@ -116,6 +127,7 @@ public final class ProxyServer: Service, Sendable {
         } else {
             logger.info("drained")
         }
+        for frontend in frontends { await frontend.accessLog?.close() }
     }
 
     /// Binds `frontend`'s address; the listener serves whatever frontend its slot holds when a client connects.

@@ -35,6 +35,8 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var frontendAddress: SocketAddress?
     /// With `accept_proxy`, nothing is chosen before the balancer's header named the client.
     private var awaitingProxyHeader: Bool
+    /// This connection's access-log line, begun at the accept, written when it ends (by the tunnel once it stands).
+    private var log: AccessLogRecord?
 
     init(frontend: FrontendRuntime, logger: Logger) {
         self.frontend = frontend
@@ -48,6 +50,15 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         clientAddress = context.channel.remoteAddress
         frontendAddress = context.channel.localAddress
         clientIP = clientAddress?.ipAddress ?? ""
+        if frontend.accessLog != nil {
+            log = AccessLogRecord(
+                started: context.eventLoop.now,
+                clientIP: clientAddress?.ipAddress,
+                clientPort: clientAddress?.port
+            )
+            log?.backend = backend
+            log?.queueWait = .zero
+        }
         if context.channel.isActive, !awaitingProxyHeader { choose() }
     }
 
@@ -68,6 +79,8 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let source = proxied.source {
             clientAddress = source
             clientIP = source.ipAddress ?? ""
+            log?.clientIP = source.ipAddress
+            log?.clientPort = source.port
         }
         if let destination = proxied.destination { frontendAddress = destination }
         awaitingProxyHeader = false
@@ -89,7 +102,10 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
             timer.cancel()
             // When this fails the queue's decision is on its way; `queueDecided` gives its slot back.
             _ = backend.cancelWait(request)
-        case .choosing, .connecting, .done:
+            logEnded(.clientClosed)
+        case .choosing, .connecting:
+            logEnded(.clientClosed)
+        case .done:
             break
         }
         state = .done
@@ -116,11 +132,17 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .server(let server, _):
             attempts += 1
             state = .connecting(server: server)
+            log?.connecting(to: server, attempt: attempts, now: context.eventLoop.now)
             connect(to: server, context: context)
         case .allBusy:
             enqueue(context: context)
         case .noneAvailable:
             logger.debug("no server for a layer-4 connection", metadata: ["backend": "\(backend.name)"])
+            logEnded(
+                .serverFailed,
+                phase: .connect,
+                detail: log?.detail ?? "no server of backend \(backend.name) is available"
+            )
             state = .done
             context.close(promise: nil)
         }
@@ -132,10 +154,13 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
             outcome in
             bound.value.queueDecided(outcome)
         }
+        log?.queued(now: context.eventLoop.now)
         switch backend.enqueue(request) {
         case .chosen(let choice):
+            log?.leftQueue(now: context.eventLoop.now)
             proceed(with: choice)
         case .full:
+            logEnded(.resources, detail: "every server of backend \(backend.name) is at its connection limit")
             state = .done
             context.close(promise: nil)
         case .waiting:
@@ -143,6 +168,10 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard let self, case .queued(let request, _) = self.state else { return }
                 // False when the queue already decided: that decision is on its way here.
                 guard self.backend.cancelWait(request) else { return }
+                self.logEnded(
+                    .serverTimeout,
+                    detail: "no server of backend \(self.backend.name) had a free slot in time"
+                )
                 self.state = .done
                 self.context?.close(promise: nil)
             }
@@ -157,6 +186,7 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         timer.cancel()
         state = .choosing
+        if let context { log?.leftQueue(now: context.eventLoop.now) }
         switch outcome {
         case .granted(let server, let cookie): proceed(with: .server(server, cookie: cookie))
         case .unavailable: proceed(with: .noneAvailable)
@@ -194,9 +224,12 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
             )
             avoiding.insert(server)
             state = .choosing
+            // Said by the line if no server is left to retry on.
+            log?.detail = "connect: \(error)"
             if attempts <= backend.retries {
                 choose()
             } else {
+                logEnded(AccessLogRecord.Cause(connectFailure: error), detail: "connect: \(error)")
                 state = .done
                 context.close(promise: nil)
             }
@@ -211,16 +244,32 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let version = backend.sendProxy, let source = clientAddress, let destination = frontendAddress {
             initial.insert(ProxyProtocol.header(version, source: source, destination: destination), at: 0)
         }
+        frontend.metrics?.tunnels.increment()
+        var entry = log.map { AccessLogEntry(log: frontend.accessLog!, record: $0) }
+        entry?.record.connected(now: context.eventLoop.now)
+        entry?.record.tunnelled = true
+        entry?.record.bytesIn += earlyBytes
+        log = nil
         TunnelHandler.start(
             client: context.channel,
             server: serverChannel,
             holding: server,
             of: backend,
             idleTimeout: idle,
-            initialToServer: initial
+            initialToServer: initial,
+            accessLog: entry
         )
         early = []
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
+    }
+
+    /// Ends and writes the line of a connection that never became a tunnel.
+    private func logEnded(_ cause: AccessLogRecord.Cause, phase: AccessLogRecord.Phase? = nil, detail: String? = nil) {
+        guard var record = log, let accessLog = frontend.accessLog, let context else { return }
+        log = nil
+        record.bytesIn += earlyBytes
+        _ = record.end(cause, phase: phase, detail: detail, now: context.eventLoop.now)
+        accessLog.log(record, on: context.eventLoop)
     }
 }

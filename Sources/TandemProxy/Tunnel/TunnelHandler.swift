@@ -14,22 +14,41 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Shared by both sides: the idle clock and what to do once, when the tunnel is over.
+    /// How a tunnel ended, and the bytes it carried (those read by its two sides).
+    struct Ending {
+        enum Reason {
+            /// Both inputs ended (each side half-closed in turn).
+            case bothEnded
+            /// The client closed or reset its connection, or failed.
+            case clientClosed
+            case serverClosed
+            /// Nothing moved either way for the idle limit.
+            case idle
+        }
+
+        var reason: Reason
+        var fromClient: Int
+        var fromServer: Int
+    }
+
+    /// Shared by both sides: the idle clock, the byte counts, and what to do once, when the tunnel is over.
     final class Shared {
         let idleTimeout: TimeAmount
         var lastActivity: NIODeadline
-        private var onEnd: (() -> Void)?
+        var fromClient = 0
+        var fromServer = 0
+        private var onEnd: ((Ending) -> Void)?
 
-        init(idleTimeout: TimeAmount, now: NIODeadline, onEnd: @escaping () -> Void) {
+        init(idleTimeout: TimeAmount, now: NIODeadline, onEnd: @escaping (Ending) -> Void) {
             self.idleTimeout = idleTimeout
             self.lastActivity = now
             self.onEnd = onEnd
         }
 
-        func end() {
+        func end(_ reason: Ending.Reason) {
             let onEnd = self.onEnd
             self.onEnd = nil
-            onEnd?()
+            onEnd?(Ending(reason: reason, fromClient: fromClient, fromServer: fromServer))
         }
     }
 
@@ -41,6 +60,9 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pendingRead = false
     private var inputEnded = false
     private var timer: Scheduled<Void>?
+
+    /// The client's side is the one that owns the timer.
+    private var isClientSide: Bool { ownsTimer }
 
     private init(shared: Shared, ownsTimer: Bool) {
         self.shared = shared
@@ -56,7 +78,7 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleTimeout: TimeAmount,
         initialToServer: [ByteBuffer] = [],
         initialToClient: ByteBuffer? = nil,
-        onEnd: @escaping () -> Void
+        onEnd: @escaping (Ending) -> Void
     ) throws {
         client.eventLoop.preconditionInEventLoop()
         precondition(client.eventLoop === server.eventLoop, "a tunnel's two channels share an event loop")
@@ -81,7 +103,8 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Joins `client` and `server` for server `index` of `backend`, whose slot the tunnel then holds until it ends;
-    /// when the channels cannot be joined both close and the slot is given back.
+    /// when the channels cannot be joined both close and the slot is given back. `accessLog` gets its line when the
+    /// tunnel ends.
     static func start(
         client: any Channel,
         server: any Channel,
@@ -89,8 +112,10 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         of backend: BackendRuntime,
         idleTimeout: TimeAmount,
         initialToServer: [ByteBuffer] = [],
-        initialToClient: ByteBuffer? = nil
+        initialToClient: ByteBuffer? = nil,
+        accessLog: AccessLogEntry? = nil
     ) {
+        var entry = accessLog
         do {
             try join(
                 client: client,
@@ -98,10 +123,12 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 idleTimeout: idleTimeout,
                 initialToServer: initialToServer,
                 initialToClient: initialToClient
-            ) {
+            ) { ending in
                 backend.release(index, outcome: .succeeded)
+                entry?.tunnelEnded(ending, on: client.eventLoop)
             }
         } catch {
+            entry?.end(.internalError, detail: "the tunnel could not be set up: \(error)", on: client.eventLoop)
             backend.release(index, outcome: .abandoned)
             server.close(promise: nil)
             client.close(promise: nil)
@@ -123,7 +150,9 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         shared.lastActivity = context.eventLoop.now
-        partner?.write(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        if isClientSide { shared.fromClient += bytes.readableBytes } else { shared.fromServer += bytes.readableBytes }
+        partner?.write(bytes)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -169,7 +198,7 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         inputEnded = true
         if let partner, partner.inputEnded {
-            closeBoth()
+            closeBoth(.bothEnded)
         } else {
             partner?.shutdownOutput()
         }
@@ -181,15 +210,21 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closeBoth()
+        // NIO reports an end of input as a close once the output is shut: after the partner's end of input, this is
+        // the other half of a clean end, not a close in the middle.
+        let cleanEnd = partner?.inputEnded ?? false
+        closeBoth(cleanEnd ? .bothEnded : (isClientSide ? .clientClosed : .serverClosed))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        closeBoth()
+        closeBoth(isClientSide ? .clientClosed : .serverClosed)
     }
 
-    private func closeBoth() {
+    /// `reason` is how the tunnel ended when this is the first close.
+    private func closeBoth(_ reason: Ending.Reason) {
+        // First: closing a side can run its partner's `channelInactive`, and so this method, before the closes return.
+        shared.end(reason)
         let partner = self.partner
         self.partner = nil
         partner?.partner = nil
@@ -198,7 +233,6 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         timer?.cancel()
         timer = nil
         partner?.timer?.cancel()
-        shared.end()
     }
 
     // MARK: Idle timer
@@ -215,7 +249,7 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, partner != nil else { return }
         let due = shared.lastActivity + shared.idleTimeout
         if due <= context.eventLoop.now {
-            closeBoth()
+            closeBoth(.idle)
         } else {
             armTimer(at: due)
         }
