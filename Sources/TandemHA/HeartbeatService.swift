@@ -231,7 +231,9 @@ public final class HeartbeatService: Sendable {
             }
             if report {
                 let more = suppressed > 0 ? " (\(suppressed) more since the last report)" : ""
-                logger.error("the heartbeat \(role) socket on \(configuration.listen) closed (send error)\(more); binding it again")
+                logger.error(
+                    "the heartbeat \(role) socket on \(configuration.listen) closed (send error)\(more); binding it again"
+                )
             }
             Task { await self.rebind(role) }
         }

@@ -14,7 +14,14 @@ struct StatusPageTests {
             ha: ha,
             transitions: [.init(time: "2026-12-02T00:59:00.000Z", from: "STANDBY", to: "ACTIVE", reason: "peer dead")],
             frontends: [
-                .init(name: "web", bind: "198.18.0.100:80", mode: "http", tls: true, currentConnections: 3, totalConnections: 9)
+                .init(
+                    name: "web",
+                    bind: "198.18.0.100:80",
+                    mode: "http",
+                    tls: true,
+                    currentConnections: 3,
+                    totalConnections: 9
+                )
             ],
             backends: [
                 .init(
@@ -42,7 +49,8 @@ struct StatusPageTests {
     @Test func showsTheStateAtAGlance() {
         let html = page(warning: "heartbeats from lb-b fail authentication: check key_file").html(refreshSeconds: 2)
         for text in [
-            "<span class=\"state active\">ACTIVE</span>", "peer lb-b is dead", "lb-b", "held by <b>lb-a (this node)</b>",
+            "<span class=\"state active\">ACTIVE</span>", "peer lb-b is dead", "lb-b",
+            "held by <b>lb-a (this node)</b>",
             "median 0.21 ms", "198.18.0.100:80", "http + TLS", "connection refused", "<tr class=\"down\">",
             "STANDBY → <b>ACTIVE</b>", "<meta http-equiv=\"refresh\" content=\"2\">",
             "heartbeats from lb-b fail authentication: check key_file",

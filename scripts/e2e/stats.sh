@@ -50,7 +50,10 @@ prometheus_pid=$!
 other_pids+=("$prometheus_pid")
 query() {
     in_a curl -s --get --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query |
-        python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")'
+        python3 -c 'import json,sys
+try: r=json.load(sys.stdin)["data"]["result"]
+except Exception: r=[]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
 }
 has_value() { [[ $(query "$1") == "$2" ]]; }
 wait_until 30 has_value 'tandem_ha_state{state="ACTIVE"}' 1 || fail "Prometheus does not see lb-a ACTIVE ($(tail -3 "$dir/prometheus.log"))"

@@ -12,7 +12,8 @@ extension StatusPage {
         } else {
             body += "<span class=\"state single\">SINGLE NODE</span>"
         }
-        body += "<p class=\"meta\">up \(Self.duration(uptimeSeconds)) · generated \(Self.escape(generatedAt))</p></header>"
+        body +=
+            "<p class=\"meta\">up \(Self.duration(uptimeSeconds)) · generated \(Self.escape(generatedAt))</p></header>"
         if let ha { body += pairSection(ha) }
         body += frontendSection()
         body += backendSection()
@@ -40,10 +41,13 @@ extension StatusPage {
         }
         rows += "<tr><th>priority</th><td>\(ha.effectivePriority) (configured \(ha.configuredPriority))</td></tr>"
         if let median = ha.rttMedianMs, let p99 = ha.rttP99Ms {
-            rows += "<tr><th>heartbeat RTT</th><td>median \(Self.milliseconds(median)), p99 \(Self.milliseconds(p99))</td></tr>"
+            rows +=
+                "<tr><th>heartbeat RTT</th><td>median \(Self.milliseconds(median)), p99 \(Self.milliseconds(p99))</td></tr>"
         }
         if let skew = ha.clockSkewMs {
-            rows += "<tr><th>clock skew</th><td>\(Self.milliseconds(skew)) (shown only)</td></tr>"
+            let direction = skew >= 0 ? "ahead" : "behind"
+            rows +=
+                "<tr><th>clock skew</th><td>peer \(Self.milliseconds(abs(skew))) \(direction) (shown only)</td></tr>"
         }
         rows += "<tr><th>heartbeats</th><td>\(ha.accepted) accepted, \(ha.rejectedTotal) rejected</td></tr>"
         let tracks = ha.failingTracks.isEmpty ? "all ok" : "failing: " + ha.failingTracks.joined(separator: ", ")
@@ -79,7 +83,8 @@ extension StatusPage {
             html += "</small></h3><table><tr><th>server</th><th>address</th><th>health</th><th>admin</th>"
             html += "<th>weight</th><th>in flight</th><th>ejected</th><th>last check</th></tr>"
             for server in backend.servers {
-                let rowClass = server.health != "up" || server.ejected ? "down" : (server.admin != "enabled" ? "admin" : "up")
+                let rowClass =
+                    server.health != "up" || server.ejected ? "down" : (server.admin != "enabled" ? "admin" : "up")
                 html += "<tr class=\"\(rowClass)\"><td>\(Self.escape(server.name))</td>"
                 html += "<td>\(Self.escape(server.address))</td><td>\(Self.escape(server.health))</td>"
                 html += "<td>\(Self.escape(server.admin))</td><td>\(server.weight)</td><td>\(server.inFlight)</td>"

@@ -25,7 +25,10 @@ public final class ProxyMetrics: Sendable {
             )
             responses = (1...5).map { digit in
                 registry.makeCounter(
-                    descriptor: ProxyMetrics.named("tandem_frontend_responses_total", "HTTP responses sent, by status class."),
+                    descriptor: ProxyMetrics.named(
+                        "tandem_frontend_responses_total",
+                        "HTTP responses sent, by status class."
+                    ),
                     labels: labels + [("code", "\(digit)xx")]
                 )
             }
@@ -88,11 +91,17 @@ public final class ProxyMetrics: Sendable {
         init(_ registry: PrometheusCollectorRegistry, name: String) {
             let labels = [("backend", name)]
             requests = registry.makeCounter(
-                descriptor: ProxyMetrics.named("tandem_backend_requests_total", "Requests sent to the backend's servers."),
+                descriptor: ProxyMetrics.named(
+                    "tandem_backend_requests_total",
+                    "Requests sent to the backend's servers."
+                ),
                 labels: labels
             )
             connectFailures = registry.makeCounter(
-                descriptor: ProxyMetrics.named("tandem_backend_connect_failures_total", "Connections to servers that failed."),
+                descriptor: ProxyMetrics.named(
+                    "tandem_backend_connect_failures_total",
+                    "Connections to servers that failed."
+                ),
                 labels: labels
             )
             retries = registry.makeCounter(

@@ -37,7 +37,8 @@ public final class FrontendRuntime: Sendable {
     let settings: FrontendSettings
 
     /// `backends` is every backend of the configuration, in configuration order.
-    public convenience init(settings: FrontendSettings, backends: [BackendRuntime], accessLog: AccessLog? = nil) throws {
+    public convenience init(settings: FrontendSettings, backends: [BackendRuntime], accessLog: AccessLog? = nil) throws
+    {
         try self.init(
             settings: settings,
             backends: backends,

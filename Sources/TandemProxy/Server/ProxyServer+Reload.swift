@@ -183,7 +183,12 @@ extension ProxyServer {
                 accessLog = previous.accessLog
             } else {
                 accessLog = try settings.log.map {
-                    try AccessLog(frontend: settings.name, settings: $0, eventLoops: Array(group.makeIterator()), logger: logger)
+                    try AccessLog(
+                        frontend: settings.name,
+                        settings: $0,
+                        eventLoops: Array(group.makeIterator()),
+                        logger: logger
+                    )
                 }
                 accessLog?.start()
             }
