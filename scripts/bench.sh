@@ -19,6 +19,8 @@
 # access_log, access_log_json: round_robin with an access log on both proxies (Tandem's `log:` in text or JSON to a
 # file; HAProxy's `option httplog` to stderr, redirected to a file); run with round_robin, the report quotes what the
 # log costs Tandem (req/s and CPU µs/req against round_robin, and the lines written and dropped).
+# metrics: round_robin with Tandem's stats listener on (node.stats) and /metrics scraped every second during the run
+# (Prometheus' default is 15 s); run with round_robin, the report quotes what the metrics cost Tandem.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
@@ -51,7 +53,7 @@ connect_workers=${BENCH_CONNECT_WORKERS:-4}
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
-        access_log | access_log_json) ;;
+        access_log | access_log_json | metrics) ;;
         l4_stream | l4_connect) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
@@ -166,11 +168,12 @@ rss_kb() {
 }
 
 start_tandem() { # PORT BALANCE PERSISTENCE
-    local port=$1 balance=$2 persistence=$3 tls="" access_log=""
+    local port=$1 balance=$2 persistence=$3 tls="" access_log="" stats=""
+    [[ -n $stats_port ]] && stats=", stats: { bind: \"127.0.0.1:$stats_port\" }"
     [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] }"
     [[ -n $log_format ]] && access_log="log: { file: $dir/tandem-access.log, format: $log_format }"
     cat >"$dir/tandem.yaml" <<YAML
-node: { name: bench, threads: $proxy_threads, drain_timeout: 1s }
+node: { name: bench, threads: $proxy_threads, drain_timeout: 1s$stats }
 frontends:
   - name: web
     bind: 127.0.0.1:$port
@@ -489,13 +492,14 @@ run_l4_connect() {
 results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=()
 declare -A plain_rps=() plain_cpu=()
 for entry in $scenarios; do
-    scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections log_format=""
+    scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections log_format="" stats_port=""
     [[ $entry == *@* ]] && proxy_threads=${entry#*@}
     case $scenario in
         round_robin) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         access_log | access_log_json)
             tb=round_robin; hb=roundrobin; persistence=""; cookie=no; log_format=text
             [[ $scenario == access_log_json ]] && log_format=json ;;
+        metrics) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; stats_port=$(free_port) ;;
         least_connections) tb=least_connections; hb=leastconn; persistence=""; cookie=no ;;
         cookie) tb=round_robin; hb=roundrobin; persistence="persistence: { cookie: TANDEM_SRV }"; cookie=yes ;;
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
@@ -513,8 +517,21 @@ for entry in $scenarios; do
     header=""; [[ $cookie == yes ]] && header=$(cookie_header "$port")
     # Every request of tls_handshake is a new connection: a full TLS handshake each time.
     [[ $scenario == tls_handshake ]] && header="Connection: close"
+    scraper=""
+    if [[ -n $stats_port ]]; then
+        # One scrape a second for the warm-up and the measured run, bounded.
+        (for _ in $(seq 1 $((seconds + 3))); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$stats_port/metrics"; sleep 1; done) &
+        scraper=$!
+    fi
     read -r t_rps t_p50 t_p99 t_cpu t_timeouts < <(measure "tandem-$entry" "$port" "$header")
+    [[ -n $scraper ]] && { kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null; }
     stop_proxy
+    if [[ -n $stats_port && -n ${plain_rps[$proxy_threads]:-} ]]; then
+        log_costs+=("$(awk -v r="$t_rps" -v c="$t_cpu" -v pr="${plain_rps[$proxy_threads]}" \
+            -v pc="${plain_cpu[$proxy_threads]}" -v n="$entry" 'BEGIN {
+            printf "%-18s tandem req/s %.0f vs %.0f without (%+.1f%%), CPU µs/req %.1f vs %.1f (%+.1f%%)", n, r, pr,
+                (r / pr - 1) * 100, c, pc, (c / pc - 1) * 100 }')")
+    fi
     [[ $scenario == round_robin ]] && plain_rps[$proxy_threads]=$t_rps plain_cpu[$proxy_threads]=$t_cpu
     if [[ -n $log_format ]]; then
         # Written when tandem drained; dropped lines are logged as the writer's error, none expected.
@@ -558,7 +575,7 @@ if ((${#results[@]})); then
 fi
 if ((${#log_costs[@]})); then
     echo
-    echo "access log: Tandem with log: (text or JSON, to a file) against round_robin without; HAProxy with option httplog"
+    echo "costs: Tandem with log: (text or JSON, to a file) or metrics (node.stats, scraped every second) against round_robin without; HAProxy with option httplog"
     printf '%s\n' "${log_costs[@]}"
 fi
 if ((${#idle_results[@]})); then

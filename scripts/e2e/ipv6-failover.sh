@@ -47,7 +47,7 @@ ip netns exec "$ns_cl" bash -c '
     deadline=$(($(date +%s%N) + 8000000000))
     for ((i = 0; i < 400 && $(date +%s%N) < deadline; i++)); do
         sent=$(($(date +%s%N) / 1000000))
-        if curl -g -f -s -o /dev/null --connect-timeout 0.2 -m 1 "http://['$vip']/"; then
+        if curl -g -f -s -o /dev/null --connect-timeout 0.5 -m 1 "http://['$vip']/"; then
             echo "$sent ok"
         else
             echo "$sent fail"
