@@ -8,6 +8,7 @@
 #   BENCH_SCENARIOS=round_robin BENCH_SECONDS=10 BENCH_PROXY_THREADS=1 scripts/bench.sh
 #   BENCH_SCENARIOS="c16 c256 c1000 round_robin@2 idle body" scripts/bench.sh
 #   BENCH_SCENARIOS="round_robin access_log access_log_json" BENCH_PROXY_THREADS=1 scripts/bench.sh
+#   BENCH_SCENARIOS="access_log_ab access_log_ab_json" BENCH_AB_ROUNDS=10 scripts/bench.sh
 #
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
@@ -18,7 +19,12 @@
 # BENCH_CONNECT_WORKERS threads of scripts/bench/connect_rate.py, default 4, and the proxy's CPU µs per connection).
 # access_log, access_log_json: round_robin with an access log on both proxies (Tandem's `log:` in text or JSON to a
 # file; HAProxy's `option httplog` to stderr, redirected to a file); run with round_robin, the report quotes what the
-# log costs Tandem (req/s and CPU µs/req against round_robin, and the lines written and dropped).
+# log costs Tandem (req/s and CPU µs/req against round_robin) and the lines written.
+# access_log_ab, access_log_ab_json: Tandem alone, two processes at once, one with the access log and one without,
+# loaded in turn by wrk (BENCH_AB_ROUNDS rounds, default 8, of BENCH_AB_SECONDS each way, default 3, the order
+# alternating; the roles swap halfway, with a restart): on a shared machine, drift and any difference between the
+# two processes fall on both alike, which a comparison of runs minutes apart cannot promise (one A/B run still
+# varies by a few percent on a shared 2-core machine: repeat it). Bounded: BENCH_AB_ROUNDS × BENCH_AB_SECONDS × 2.
 # metrics: round_robin with Tandem's stats listener on (node.stats) and /metrics scraped every second during the run
 # (Prometheus' default is 15 s); run with round_robin, the report quotes what the metrics cost Tandem.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
@@ -53,7 +59,7 @@ connect_workers=${BENCH_CONNECT_WORKERS:-4}
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
-        access_log | access_log_json | metrics) ;;
+        access_log | access_log_json | access_log_ab | access_log_ab_json | metrics) ;;
         l4_stream | l4_connect) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
@@ -68,7 +74,7 @@ swift build -c release --product tandem >/dev/null 2>&1 || swift build -c releas
 tandem="$ROOT/.build/release/tandem"
 
 dir=$(mktemp -d /tmp/tandem-bench.XXXXXX)
-proxy_pid="" holder_pid="" sampler_pid="" iperf_pid="" echo_pid="" client_pid=""
+proxy_pid="" holder_pid="" sampler_pid="" iperf_pid="" echo_pid="" client_pid="" ab_pid=""
 # stop_child PID — stops a child of this script if it still runs and reaps it; prints nothing.
 stop_child() {
     [[ -n "$1" ]] || return 0
@@ -77,7 +83,7 @@ stop_child() {
 }
 cleanup() {
     stop_child "$holder_pid"; stop_child "$sampler_pid"; stop_child "$client_pid"; stop_child "$proxy_pid"
-    stop_child "$iperf_pid"; stop_child "$echo_pid"
+    stop_child "$iperf_pid"; stop_child "$echo_pid"; stop_child "$ab_pid"
     stop_pidfile "$dir/be1/nginx.pid"; stop_pidfile "$dir/be2/nginx.pid"
     rm -rf "$dir"
 }
@@ -489,6 +495,65 @@ run_l4_connect() {
     summary_row "$name" - - - - - - - - "$rate" "$cpu"
 }
 
+# run_access_log_ab NAME FORMAT — the A/B measurement of the access log (see the header); prints nothing, adds its
+# rows to log_costs.
+run_access_log_ab() {
+    local name=$1 format=$2 rounds=${BENCH_AB_ROUNDS:-8} each=${BENCH_AB_SECONDS:-3} half side port pid r x n before
+    local -A pids=() ports=() ticks=([log]=0 [plain]=0) requests=([log]=0 [plain]=0)
+    [[ $rounds =~ ^[1-9][0-9]?$ && $each =~ ^[1-9][0-9]?$ ]] || die "BENCH_AB_ROUNDS and BENCH_AB_SECONDS: 1 to 99"
+    for half in 0 1; do
+        log "$name: tandem with and without the log, roles $((half + 1)) of 2"
+        for side in log plain; do
+            ports[$side]=$(free_port)
+            local access_log=""
+            [[ $side == log ]] && access_log="log: { file: $dir/ab-access.log, format: $format }"
+            # The process started first is the one with the log in the first half, the other in the second.
+            cat >"$dir/ab-$side.yaml" <<YAML
+node: { name: $side, threads: $proxy_threads, drain_timeout: 1s, admin: $dir/ab-$side.sock }
+frontends:
+  - name: web
+    bind: 127.0.0.1:${ports[$side]}
+    backend: app
+    $access_log
+    limits: { max_connections: 100000 }
+    timeouts: { keepalive: 120s }
+backends:
+  - name: app
+    pool: { max_idle: 4096 }
+    servers:
+      - { name: be1, address: 127.0.0.1:$p1 }
+      - { name: be2, address: 127.0.0.1:$p2 }
+YAML
+        done
+        for side in $([[ $half == 0 ]] && echo log plain || echo plain log); do
+            "$tandem" run --config "$dir/ab-$side.yaml" --log-level warning 2>"$dir/ab-$side.err" & pids[$side]=$!
+            # Where the cleanup trap finds them.
+            [[ $side == log ]] && proxy_pid=${pids[log]} || ab_pid=${pids[plain]}
+            wait_for_port 127.0.0.1 "${ports[$side]}" || { cat "$dir/ab-$side.err"; die "tandem ($side) did not start"; }
+            wrk -t"$threads" -c"$wrk_connections" -d2s "http://127.0.0.1:${ports[$side]}/" >/dev/null 2>&1 || true
+        done
+        for ((r = 0; r < rounds / 2; r++)); do
+            for x in $( ((r % 2 == 0)) && echo log plain || echo plain log); do
+                pid=${pids[$x]} port=${ports[$x]}
+                before=$(cpu_ticks "$pid")
+                n=$(wrk -t"$threads" -c"$wrk_connections" -d"${each}s" "http://127.0.0.1:$port/" 2>&1 |
+                    awk '/requests in/ {print $1}')
+                ticks[$x]=$((ticks[$x] + $(cpu_ticks "$pid") - before)) requests[$x]=$((requests[$x] + ${n:-0}))
+            done
+        done
+        stop_child "${pids[log]}"; stop_child "${pids[plain]}"; proxy_pid="" ab_pid=""
+    done
+    log_costs+=("$(awk -v n="$name" -v tl="${ticks[log]}" -v nl="${requests[log]}" -v tp="${ticks[plain]}" \
+        -v np="${requests[plain]}" -v s=$((rounds / 2 * 2 * each)) -v hz="$ticks_per_second" 'BEGIN {
+        if (nl == 0 || np == 0) { printf "%-18s failed: no requests", n; exit }
+        cl = tl * 1e6 / hz / nl; cp = tp * 1e6 / hz / np
+        printf "%-18s A/B: req/s %.0f with, %.0f without (%+.1f%%); CPU µs/req %.1f with, %.1f without (%+.1f%%)",
+            n, nl / s, np / s, (nl / np - 1) * 100, cl, cp, (cl / cp - 1) * 100 }')")
+    log_costs+=("$(printf '%-18s lines %s for %s measured requests (and the warm-ups)' "$name" \
+        "$(wc -l <"$dir/ab-access.log")" "${requests[log]}")")
+    rm -f "$dir/ab-access.log"
+}
+
 results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=()
 declare -A plain_rps=() plain_cpu=()
 for entry in $scenarios; do
@@ -505,12 +570,16 @@ for entry in $scenarios; do
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
-        idle | body | l4_stream | l4_connect) ;;
+        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
     if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
     if [[ $scenario == l4_* ]]; then "run_$scenario" "$entry"; continue; fi
+    if [[ $scenario == access_log_ab* ]]; then
+        run_access_log_ab "$entry" "$([[ $scenario == *_json ]] && echo json || echo text)"
+        continue
+    fi
     port=$(free_port)
     log "$entry: tandem"
     start_tandem "$port" "$tb" "$persistence"
