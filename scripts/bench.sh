@@ -593,7 +593,7 @@ for entry in $scenarios; do
         scraper=$!
     fi
     read -r t_rps t_p50 t_p99 t_cpu t_timeouts < <(measure "tandem-$entry" "$port" "$header")
-    [[ -n $scraper ]] && { kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null; }
+    if [[ -n $scraper ]]; then kill "$scraper" 2>/dev/null || true; wait "$scraper" 2>/dev/null || true; fi
     stop_proxy
     if [[ -n $stats_port && -n ${plain_rps[$proxy_threads]:-} ]]; then
         log_costs+=("$(awk -v r="$t_rps" -v c="$t_cpu" -v pr="${plain_rps[$proxy_threads]}" \
