@@ -86,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration: configuration,
             group: group,
             logger: logger,
-            metrics: registry.map { ProxyMetrics(registry: $0, configuration: configuration) }
+            metrics: registry.map { ProxyMetrics(registry: $0) }
         )
         let stats = try registry.flatMap { registry in
             try configuration.node.statsBind.map { bind in

@@ -3,6 +3,10 @@ import ArgumentParser
 /// The `tandem` command: the daemon and the tools that operate it.
 @main
 struct Tandem: AsyncParsableCommand {
+    /// The release this binary is (`tandem --version`, the install log), raised with each release; semantic
+    /// versioning, the config keys, the admin protocol and the heartbeat wire format being the interface.
+    static let version = "0.6.0"
+
     static let configuration = CommandConfiguration(
         commandName: "tandem",
         abstract: "An active-passive high-availability load balancer pair.",
@@ -18,7 +22,7 @@ struct Tandem: AsyncParsableCommand {
               tandem logs --config /etc/tandem/tandem.yaml --since 10m
               tandem reload --config /etc/tandem/tandem.yaml
             """,
-        version: "tandem \(TandemVersion.current)",
+        version: "tandem \(Tandem.version)",
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, BackendsCommand.self, ServerCommand.self,
             DrillCommand.self, FailoverCommand.self, LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self,

@@ -34,7 +34,10 @@ public final class MetricsCollector: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1),
         ]
         let roundTrips = registry.makeDurationHistogram(
-            descriptor: Self.named("tandem_ha_heartbeat_rtt_seconds", "Heartbeat round trips measured through the peer's echo."),
+            descriptor: Self.named(
+                "tandem_ha_heartbeat_rtt_seconds",
+                "Heartbeat round trips measured through the peer's echo."
+            ),
             buckets: buckets
         )
         let vipCalls = registry.makeDurationHistogram(
@@ -62,6 +65,7 @@ public final class MetricsCollector: Sendable {
     public func scrape() -> [UInt8] {
         refreshBackends()
         refreshFrontends()
+        refreshAccessLogs()
         if let ha = ha.withLock({ $0 }) { refreshHA(ha.heartbeat.status(), vips: ha.statusReport().vips.count) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
@@ -87,7 +91,12 @@ public final class MetricsCollector: Sendable {
     private func refreshBackends() {
         for status in proxy.serverStatuses() {
             let labels = [("backend", status.backend), ("server", status.server)]
-            gauge("tandem_server_up", labels, "1 while the server's health checks pass, else 0.", status.health == .up ? 1 : 0)
+            gauge(
+                "tandem_server_up",
+                labels,
+                "1 while the server's health checks pass, else 0.",
+                status.health == .up ? 1 : 0
+            )
             for state in ["enabled", "draining", "disabled"] {
                 gauge(
                     "tandem_server_admin_state",
@@ -96,9 +105,19 @@ public final class MetricsCollector: Sendable {
                     status.admin.rawValue == state ? 1 : 0
                 )
             }
-            gauge("tandem_server_in_flight_requests", labels, "Requests the server is serving now.", Double(status.inFlight))
+            gauge(
+                "tandem_server_in_flight_requests",
+                labels,
+                "Requests the server is serving now.",
+                Double(status.inFlight)
+            )
             gauge("tandem_server_weight", labels, "The server's relative share of traffic.", Double(status.weight))
-            gauge("tandem_server_ejected", labels, "1 while outlier detection keeps the server out.", status.isEjected ? 1 : 0)
+            gauge(
+                "tandem_server_ejected",
+                labels,
+                "1 while outlier detection keeps the server out.",
+                status.isEjected ? 1 : 0
+            )
         }
         for backend in proxy.backends {
             let labels = [("backend", backend.name)]
@@ -150,6 +169,24 @@ public final class MetricsCollector: Sendable {
         }
     }
 
+    private func refreshAccessLogs() {
+        for (frontend, statistics) in proxy.accessLogStatistics() {
+            let labels = [("frontend", frontend)]
+            counter(
+                "tandem_access_log_lines_total",
+                labels,
+                "Access-log lines written.",
+                total: Int64(statistics.linesWritten)
+            )
+            counter(
+                "tandem_access_log_dropped_lines_total",
+                labels,
+                "Access-log lines dropped (buffer full: a slow or full disk) or lost to failed writes.",
+                total: Int64(statistics.linesDropped + statistics.linesLost)
+            )
+        }
+    }
+
     private func refreshHA(_ status: HeartbeatStatus, vips: Int) {
         let node = [("node", self.node)]
         for state in NodeState.allCases {
@@ -169,14 +206,34 @@ public final class MetricsCollector: Sendable {
                 "Time since the peer's newest valid heartbeat.",
                 Self.seconds(peer.lastHeardAge)
             )
-            gauge("tandem_ha_peer_alive", node + [("peer", peer.name)], "1 while the peer is within the dead window.", peer.alive ? 1 : 0)
+            gauge(
+                "tandem_ha_peer_alive",
+                node + [("peer", peer.name)],
+                "1 while the peer is within the dead window.",
+                peer.alive ? 1 : 0
+            )
         }
         if let skew = status.clockSkew {
-            gauge("tandem_ha_peer_clock_skew_seconds", node, "The peer's wall clock minus ours (shown only).", Self.seconds(skew))
+            gauge(
+                "tandem_ha_peer_clock_skew_seconds",
+                node,
+                "The peer's wall clock minus ours (shown only).",
+                Self.seconds(skew)
+            )
         }
         counter("tandem_ha_transitions_total", node, "HA state changes.", total: Int64(status.counters.transitions))
-        counter("tandem_ha_claims_total", node, "Times this node decided to claim the VIPs.", total: Int64(status.counters.claims))
-        counter("tandem_ha_heartbeats_sent_total", node, "Heartbeats sent (to every peer address).", total: Int64(status.sent))
+        counter(
+            "tandem_ha_claims_total",
+            node,
+            "Times this node decided to claim the VIPs.",
+            total: Int64(status.counters.claims)
+        )
+        counter(
+            "tandem_ha_heartbeats_sent_total",
+            node,
+            "Heartbeats sent (to every peer address).",
+            total: Int64(status.sent)
+        )
         counter(
             "tandem_ha_heartbeats_received_total",
             node,
@@ -192,7 +249,12 @@ public final class MetricsCollector: Sendable {
             )
         }
         counter("tandem_ha_vip_failures_total", node, "VIP helper calls that failed.", total: Int64(status.vipFailures))
-        counter("tandem_ha_pauses_total", node, "Gaps longer than the dead window in this node's own ticks.", total: Int64(status.counters.freezes))
+        counter(
+            "tandem_ha_pauses_total",
+            node,
+            "Gaps longer than the dead window in this node's own ticks.",
+            total: Int64(status.counters.freezes)
+        )
     }
 
     /// A descriptor for a name that already carries its prefix and unit.

@@ -1,6 +1,5 @@
 import NIOCore
 import Prometheus
-import TandemConfig
 
 /// The data plane's event metrics, made once at start on the node's registry (a handle lookup per request
 /// would cost more than parsing the request). Counters are atomics and the duration histograms take one
@@ -128,7 +127,7 @@ public final class ProxyMetrics: Sendable {
 
     private let registry: PrometheusCollectorRegistry
 
-    public init(registry: PrometheusCollectorRegistry, configuration: TandemConfiguration) {
+    public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
