@@ -3,17 +3,18 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// The thin I/O shell around ``HeartbeatReceiver``, ``NodeStateMachine``, ``PeerClock`` and
-/// ``HeartbeatComposer``: a UDP socket on `listen` that sends the signed heartbeat to every peer address each
-/// interval, feeds authenticated datagrams (from any path) to the machine, ticks it every `interval / 2` and at
-/// its next deadline, and carries out its actions.
+/// The thin I/O shell around ``HeartbeatReceiver``, ``GroupElections`` (one ``NodeStateMachine`` per VIP group),
+/// ``PeerClock`` and ``HeartbeatComposer``: a UDP socket on `listen` that sends the signed heartbeat (every
+/// group's state in one datagram) to every peer address each interval, feeds authenticated datagrams (from any
+/// path) to the elections, ticks them every `interval / 2` and at their next deadline, and carries out their
+/// actions.
 ///
 /// Give it an event loop group of its own (the daemon makes a one-thread group): its socket, timers and the
 /// helper connection then never wait behind the data plane, so a stalled proxy loop cannot look like a frozen
 /// node.
 ///
-/// VIPs converge: the machine sets whether this node should hold them, and one task (``VIPRunner``) brings the
-/// helper there, one call at a time — retrying failures with backoff, going FAULT when a claim keeps failing
+/// VIPs converge per group: a group's machine sets whether this node should hold its VIPs, and one task per
+/// group (``VIPRunner``) brings the helper there, one call at a time — retrying failures with backoff, going FAULT when a claim keeps failing
 /// (the peer then takes over), retrying releases until they succeed, and every few seconds comparing what the
 /// helper reports with what it should hold. At start it releases everything: a VIP left by an earlier crash
 /// must not stay on a node that is not ACTIVE.
@@ -23,10 +24,34 @@ import Synchronization
 /// once. If the daemon dies instead, its helper sends the farewell armed at start, with the same effect.
 public final class HeartbeatService: Sendable {
     public typealias Machine = NodeStateMachine<ContinuousClock>
+    public typealias Elections = GroupElections<ContinuousClock>
+
+    /// One VIP group's election settings; the rest of ``Configuration/machine`` is the node's.
+    public struct Group: Sendable, Hashable {
+        public var name: String
+        public var priority: Int
+        public var preempt: Bool
+        public var preemptDelay: Duration
+
+        public init(name: String, priority: Int, preempt: Bool, preemptDelay: Duration) {
+            self.name = name
+            self.priority = priority
+            self.preempt = preempt
+            self.preemptDelay = preemptDelay
+        }
+    }
+
+    /// The name of the one group of a node configured without `groups:` (it travels in every heartbeat).
+    public static let implicitGroupName = "default"
 
     /// What the service needs; the daemon maps the `ha:` section onto it.
     public struct Configuration: Sendable {
+        /// The node's election settings: name, timing, backend penalty, and the priority and preemption of the
+        /// implicit group when ``groups`` is empty.
         public var machine: Machine.Configuration
+        /// The VIP groups; empty: one group named ``HeartbeatService/implicitGroupName`` with `machine`'s
+        /// priority and preemption.
+        public var groups: [Group]
         /// UDP address to bind.
         public var listen: SocketAddress
         /// Every path to the peer; a heartbeat goes to each.
@@ -58,9 +83,11 @@ public final class HeartbeatService: Sendable {
             reconcileInterval: Duration = .seconds(5),
             claimRetryLimit: Duration = .seconds(1),
             claimFaultHold: Duration = .seconds(10),
-            observeRoundTrip: (@Sendable (Duration) -> Void)? = nil
+            observeRoundTrip: (@Sendable (Duration) -> Void)? = nil,
+            groups: [Group] = []
         ) {
             self.machine = machine
+            self.groups = groups
             self.listen = listen
             self.peers = peers
             self.keyring = keyring
@@ -72,10 +99,40 @@ public final class HeartbeatService: Sendable {
             self.claimFaultHold = claimFaultHold
             self.observeRoundTrip = observeRoundTrip
         }
+
+        /// Every group, the implicit one included.
+        public var effectiveGroups: [Group] {
+            guard groups.isEmpty else { return groups }
+            return [
+                Group(
+                    name: HeartbeatService.implicitGroupName,
+                    priority: machine.priority,
+                    preempt: machine.preempt,
+                    preemptDelay: machine.preemptDelay
+                )
+            ]
+        }
+
+        /// The machine configuration of each group.
+        var groupMachines: [(name: String, configuration: Machine.Configuration)] {
+            effectiveGroups.map { group in
+                var configuration = machine
+                configuration.priority = group.priority
+                configuration.preempt = group.preempt
+                configuration.preemptDelay = group.preemptDelay
+                return (group.name, configuration)
+            }
+        }
+    }
+
+    /// One group's VIP convergence.
+    struct GroupRunner: Sendable {
+        let group: String
+        let runner: VIPRunner
     }
 
     private struct Core: Sendable {
-        var machine: Machine
+        var elections: Elections
         var receiver: HeartbeatReceiver
         var composer: HeartbeatComposer
         var peerClock = PeerClock()
@@ -102,11 +159,30 @@ public final class HeartbeatService: Sendable {
     private let sendChannel = Mutex<(any Channel)?>(nil)
     private let sendErrors = Mutex<(lastLogged: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
     private let stopping = Mutex(false)
-    let vips: VIPRunner
+    /// One runner per group, in configuration order; the first also keeps the crash farewell armed.
+    let runners: [GroupRunner]
 
-    public init(
+    /// A service whose every group moves its VIPs through `vipController` (one group, or tests).
+    public convenience init(
         configuration: Configuration,
         vipController: any VIPController,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "tandem.ha"),
+        eventLog: HAEventLog? = nil
+    ) {
+        self.init(
+            configuration: configuration,
+            vipControllers: { _ in vipController },
+            group: group,
+            logger: logger,
+            eventLog: eventLog
+        )
+    }
+
+    /// - Parameter vipControllers: the controller of each group's VIPs, by group name.
+    public init(
+        configuration: Configuration,
+        vipControllers: (String) -> any VIPController,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "tandem.ha"),
         eventLog: HAEventLog? = nil
@@ -124,7 +200,7 @@ public final class HeartbeatService: Sendable {
         let epoch = configuration.stateFile?.epoch ?? HAClocks.wall()
         self.core = Mutex(
             Core(
-                machine: Machine(configuration: configuration.machine),
+                elections: Elections(configuration.groupMachines),
                 receiver: HeartbeatReceiver(
                     ownName: configuration.machine.nodeName,
                     keyring: configuration.keyring,
@@ -135,13 +211,19 @@ public final class HeartbeatService: Sendable {
                 peers: configuration.peers
             )
         )
-        self.vips = VIPRunner(
-            controller: vipController,
-            retryLimit: configuration.claimRetryLimit,
-            faultHold: configuration.claimFaultHold,
-            logger: logger,
-            events: events
-        )
+        self.runners = configuration.effectiveGroups.map { settings in
+            GroupRunner(
+                group: settings.name,
+                runner: VIPRunner(
+                    controller: vipControllers(settings.name),
+                    retryLimit: configuration.claimRetryLimit,
+                    faultHold: configuration.claimFaultHold,
+                    logger: logger,
+                    events: events,
+                    group: configuration.groups.isEmpty ? nil : settings.name
+                )
+            )
+        }
     }
 
     /// The bound address once ``bind()`` has run (port 0 in the configuration picks a free port).
@@ -169,7 +251,9 @@ public final class HeartbeatService: Sendable {
     public func bind() async throws {
         if channel.withLock({ $0 }) != nil { return }
         // `started` goes to the log before the socket can deliver a peer's heartbeat.
-        let (firstState, firstReason) = core.withLock { ($0.machine.state, $0.machine.reason) }
+        let (firstState, firstReason) = core.withLock { core in
+            (core.elections.summaryState, core.elections.elections[0].machine.reason)
+        }
         events.lifecycle(.started, state: firstState, reason: firstReason)
         let bound = try await makeChannel(.receive)
         channel.withLock { $0 = bound }
@@ -266,7 +350,12 @@ public final class HeartbeatService: Sendable {
         try await bind()
         guard let channel = channel.withLock({ $0 }) else { return }
         let eventLoop = channel.eventLoop
-        let vipTask = Task { [vips] in await vips.run(on: eventLoop) { [self] ok in self.claimTrack(ok) } }
+        let vipTasks = runners.map { entry in
+            Task { [self] in
+                let track = runners.count == 1 ? "vip-claim" : "vip-claim:\(entry.group)"
+                await entry.runner.run(on: eventLoop) { [self] ok in self.deliver(.track(track, ok: ok)) }
+            }
+        }
         armFarewell()
         let summaryEvery = TimeAmount(configuration.summaryInterval)
         let summaries = eventLoop.scheduleRepeatedTask(initialDelay: summaryEvery, delay: summaryEvery) { [self] _ in
@@ -275,7 +364,7 @@ public final class HeartbeatService: Sendable {
         }
         let reconcileEvery = TimeAmount(configuration.reconcileInterval)
         let reconciles = eventLoop.scheduleRepeatedTask(initialDelay: reconcileEvery, delay: reconcileEvery) {
-            [vips] _ in vips.reconcile()
+            [runners] _ in for entry in runners { entry.runner.reconcile() }
         }
         let ticker = eventLoop.scheduleRepeatedTask(
             initialDelay: .zero,
@@ -296,8 +385,8 @@ public final class HeartbeatService: Sendable {
             core.deadlineTick?.task.cancel()
             core.deadlineTick = nil
         }
-        await vips.shutDown()
-        await vipTask.value
+        for entry in runners { await entry.runner.shutDown() }
+        for task in vipTasks { await task.value }
         sendFarewell()
         stopping.withLock { $0 = true }
         try? await self.channel.withLock({ $0 })?.close()
@@ -307,15 +396,18 @@ public final class HeartbeatService: Sendable {
         events.lifecycle(.stopped, state: .fault, reason: "shut down: VIPs released, FAULT sent to the peer")
     }
 
-    /// The machine's configuration in force (a reload may have changed its priority or preemption).
-    public var machineConfiguration: Machine.Configuration {
-        core.withLock { $0.machine.configuration }
+    /// Each group's machine configuration in force (a reload may have changed its priority or preemption).
+    public var groupConfigurations: [(group: String, configuration: Machine.Configuration)] {
+        core.withLock { core in core.elections.elections.map { ($0.group, $0.machine.configuration) } }
     }
 
-    /// Feeds a track result, backend health or an administrator's command (or a tick) to the machine.
-    public func deliver(_ event: Machine.Event) {
+    /// The group names, in configuration order.
+    public var groupNames: [String] { runners.map(\.group) }
+
+    /// Feeds a track result, backend health or an administrator's command (or a tick) to the elections.
+    public func deliver(_ event: Elections.Event) {
         if case .tick(let now) = event { events.tick(at: now) }
-        let (actions, deadline) = core.withLock { ($0.machine.receive(event), $0.machine.nextDeadline) }
+        let (actions, deadline) = core.withLock { ($0.elections.receive(event), $0.elections.nextDeadline) }
         perform(actions)
         scheduleTick(at: deadline)
     }
@@ -342,10 +434,6 @@ public final class HeartbeatService: Sendable {
         deliver(.tick(clock.now))
     }
 
-    private func claimTrack(_ ok: Bool) {
-        deliver(.track("vip-claim", ok: ok))
-    }
-
     /// Keeps one tick scheduled at the machine's next deadline (replacing an earlier one).
     private func scheduleTick(at deadline: ContinuousClock.Instant?) {
         guard let deadline, let eventLoop = channel.withLock({ $0?.eventLoop }) else { return }
@@ -369,23 +457,46 @@ public final class HeartbeatService: Sendable {
     /// A snapshot for `tandem status`.
     public func status() -> HeartbeatStatus {
         let now = clock.now
-        let vipProblem = vips.problem
+        let problems = runners.map { ($0.group, $0.runner.problem, $0.runner.failures) }
         return core.withLock { core in
-            let machine = core.machine
-            let deadWindow = machine.configuration.deadWindow
-            let peer = machine.peer.map { peer in
+            let elections = core.elections.elections
+            let first = elections[0].machine
+            let deadWindow = first.configuration.deadWindow
+            let groups = zip(elections, problems).map { election, problem in
+                let machine = election.machine
+                return HeartbeatStatus.GroupStatus(
+                    name: election.group,
+                    state: machine.state,
+                    reason: machine.reason,
+                    configuredPriority: machine.configuration.priority,
+                    effectivePriority: machine.effectivePriority,
+                    preempt: machine.configuration.preempt,
+                    preemptDelay: machine.configuration.preemptDelay,
+                    steppedDown: machine.isSteppedDown,
+                    holdRemaining: machine.stepDownEnds.map { max(.zero, now.duration(to: $0)) },
+                    peerState: machine.peer.flatMap { $0.lastHeard.duration(to: now) < deadWindow ? $0.state : nil },
+                    peerPriority: machine.peer?.priority,
+                    peerFlags: machine.peer?.flags ?? [],
+                    peerStateAge: machine.peer.map { $0.stateSince.duration(to: now) },
+                    vipProblem: problem.1,
+                    vipFailures: problem.2,
+                    counters: machine.counters
+                )
+            }
+            let peer = first.peer.map { peer in
                 let age = peer.lastHeard.duration(to: now)
+                let states = elections.compactMap(\.machine.peer?.state)
                 return HeartbeatStatus.PeerStatus(
                     name: peer.name,
-                    state: peer.state,
+                    state: elections.count == 1 ? peer.state : Elections.summary(states),
                     priority: peer.priority,
-                    flags: peer.flags,
+                    flags: elections.reduce(into: HeartbeatFlags()) { $0.formUnion($1.machine.peer?.flags ?? []) },
                     lastHeardAge: age,
                     stateAge: peer.stateSince.duration(to: now),
                     alive: age < deadWindow
                 )
             }
-            let untrusted = machine.untrusted.flatMap { untrusted -> HeartbeatStatus.UntrustedStatus? in
+            let untrusted = first.untrusted.flatMap { untrusted -> HeartbeatStatus.UntrustedStatus? in
                 let age = untrusted.lastHeard.duration(to: now)
                 guard age < deadWindow * 10 else { return nil }
                 return HeartbeatStatus.UntrustedStatus(
@@ -394,14 +505,24 @@ public final class HeartbeatService: Sendable {
                     lastHeardAge: age
                 )
             }
+            var counters = first.counters
+            for election in elections.dropFirst() {
+                counters.transitions += election.machine.counters.transitions
+                counters.claims += election.machine.counters.claims
+                counters.releases += election.machine.counters.releases
+            }
+            let reason =
+                elections.count == 1
+                ? first.reason
+                : elections.map { "\($0.group) \($0.machine.state)" }.joined(separator: ", ")
             return HeartbeatStatus(
-                nodeName: machine.configuration.nodeName,
-                state: machine.state,
-                reason: machine.reason,
-                configuredPriority: machine.configuration.priority,
-                effectivePriority: machine.effectivePriority,
-                steppedDown: machine.isSteppedDown,
-                holdRemaining: machine.stepDownEnds.map { max(.zero, now.duration(to: $0)) },
+                nodeName: first.configuration.nodeName,
+                state: core.elections.summaryState,
+                reason: reason,
+                configuredPriority: first.configuration.priority,
+                effectivePriority: first.effectivePriority,
+                steppedDown: elections.contains { $0.machine.isSteppedDown },
+                holdRemaining: groups.compactMap(\.holdRemaining).max(),
                 peer: peer,
                 untrustedPeer: untrusted,
                 rttMedian: core.peerClock.roundTrips.percentile(50),
@@ -409,14 +530,16 @@ public final class HeartbeatService: Sendable {
                 clockSkew: peer == nil ? nil : core.peerClock.skew,
                 accepted: core.receiver.accepted,
                 rejections: core.receiver.rejections,
-                failingTracks: machine.failingTracks.sorted(),
-                counters: machine.counters,
-                vipFailures: vips.failures,
-                vipProblem: vipProblem,
+                failingTracks: first.failingTracks.sorted(),
+                counters: counters,
+                vipFailures: problems.reduce(0) { $0 + $1.2 },
+                vipProblem: problems.lazy.compactMap(\.1).first,
                 lastPause: core.lastPause,
                 bootEpoch: core.composer.bootEpoch,
                 sent: core.sent,
-                recentTransitions: core.recentTransitions
+                recentTransitions: core.recentTransitions,
+                groups: groups,
+                groupMismatch: core.elections.groupMismatch
             )
         }
     }
@@ -429,24 +552,17 @@ public final class HeartbeatService: Sendable {
         let wallNow = HAClocks.wall()
         var rejected: HeartbeatRejection?
         var accepted: (name: String, roundTrip: Duration?, newEpoch: UInt64?)?
-        let actions = core.withLock { core -> [Machine.Action] in
+        let actions = core.withLock { core -> [Elections.Action] in
             switch core.receiver.receive(datagram, arrival: arrivalBoottime) {
             case .failure(let rejection):
                 if rejection != .duplicate { rejected = rejection }
                 guard rejection.showsUntrustedPeer, Self.isPeerAddress(source, of: core.peers),
                     let claim = ClaimedHeartbeat(parsing: datagram), claim.nodeName != core.composer.nodeName
                 else { return [] }
-                let untrusted = Machine.UntrustedHeartbeat(
-                    name: claim.nodeName,
-                    state: claim.state,
-                    priority: claim.priority,
-                    rejection: rejection,
-                    version: claim.version,
-                    arrival: arrival
-                )
-                return core.machine.receive(.untrusted(untrusted))
+                return core.elections.receive(.untrusted(claim, rejection: rejection, arrival: arrival))
             case .success(let heartbeat):
-                let previousEpoch = core.machine.peer?.name == heartbeat.nodeName ? core.machine.peer?.epoch : nil
+                let known = core.elections.elections[0].machine.peer
+                let previousEpoch = known?.name == heartbeat.nodeName ? known?.epoch : nil
                 let roundTrip: Duration?
                 if heartbeat.kind == .heartbeat {
                     roundTrip = core.peerClock.received(heartbeat, arrival: arrivalBoottime, wallNow: wallNow)
@@ -455,16 +571,14 @@ public final class HeartbeatService: Sendable {
                 }
                 let newEpoch = previousEpoch == heartbeat.bootEpoch ? nil : heartbeat.bootEpoch
                 accepted = (heartbeat.nodeName, roundTrip, newEpoch)
-                let peerHeartbeat = Machine.PeerHeartbeat(
+                let packet = Elections.PeerPacket(
                     name: heartbeat.nodeName,
                     epoch: heartbeat.bootEpoch,
-                    state: heartbeat.state,
-                    flags: heartbeat.flags,
-                    priority: heartbeat.priority,
                     arrival: arrival,
-                    isFarewell: heartbeat.kind == .farewell
+                    isFarewell: heartbeat.kind == .farewell,
+                    groups: heartbeat.groups
                 )
-                return core.machine.receive(.heartbeat(peerHeartbeat))
+                return core.elections.receive(.heartbeat(packet))
             }
         }
         if let rejected { events.rejected(rejected, at: arrival) }
@@ -481,7 +595,7 @@ public final class HeartbeatService: Sendable {
             }
         }
         perform(actions)
-        scheduleTick(at: core.withLock { $0.machine.nextDeadline })
+        scheduleTick(at: core.withLock { $0.elections.nextDeadline })
     }
 
     /// Whether `source` is one of the configured peer hosts (any port): only those may make us hold back.
@@ -491,21 +605,23 @@ public final class HeartbeatService: Sendable {
 
     // MARK: - Acting
 
-    private func perform(_ actions: [Machine.Action]) {
+    private func perform(_ actions: [Elections.Action]) {
         for action in actions {
             switch action {
-            case .send(let advertisement):
-                send(advertisement)
-            case .claimVIPs:
-                vips.hold(true)
-            case .releaseVIPs:
-                vips.hold(false)
-            case .reannounceVIPs:
-                vips.reannounce()
-            case .log(let transition):
-                events.transition(transition)
+            case .send(let groups):
+                send(groups)
+            case .claim(let group):
+                runner(group)?.hold(true)
+            case .release(let group):
+                runner(group)?.hold(false)
+            case .reannounce(let group):
+                runner(group)?.reannounce()
+            case .log(let group, let transition):
+                let shownGroup = configuration.groups.isEmpty ? nil : group
+                events.transition(transition, group: shownGroup)
                 let record = HeartbeatStatus.TransitionRecord(
                     time: .now(),
+                    group: shownGroup,
                     from: transition.from,
                     to: transition.to,
                     reason: transition.reason
@@ -516,19 +632,29 @@ public final class HeartbeatService: Sendable {
                 }
             case .warnUntrusted(let problem):
                 events.notice(.untrustedPeer, reason: problem)
+            case .groupsDiffer(let problem):
+                if let problem {
+                    logger.warning("the peer's VIP groups differ from ours: \(problem)")
+                    events.notice(.groupsDiffer, reason: problem)
+                } else {
+                    logger.notice("the peer's VIP groups match ours again")
+                    events.notice(.groupsDiffer, reason: "the peer's groups match ours again", ok: true)
+                }
             }
         }
     }
 
-    private func send(_ advertisement: Machine.Advertisement) {
+    private func runner(_ group: String) -> VIPRunner? {
+        runners.first { $0.group == group }?.runner
+    }
+
+    private func send(_ groups: [Heartbeat.Group]) {
         guard let channel = sendChannel.withLock({ $0 }) else { return }
         let monotonic = HAClocks.boottime()
         let wallClock = HAClocks.wall()
         let (packet, peers) = core.withLock { core -> ([UInt8], [SocketAddress]) in
             let packet = core.composer.heartbeat(
-                advertisement.state,
-                flags: advertisement.flags,
-                priority: advertisement.priority,
+                groups,
                 monotonic: monotonic,
                 wallClock: wallClock,
                 echo: core.peerClock.echo(at: monotonic),
@@ -544,9 +670,9 @@ public final class HeartbeatService: Sendable {
         }
     }
 
-    /// The last word of a stopping node: FAULT with priority 0, so the peer claims without waiting.
+    /// The last word of a stopping node: FAULT with priority 0 in every group, so the peer claims at once.
     private func sendFarewell() {
-        send(Machine.Advertisement(state: .fault, priority: 0))
+        send(runners.map { Heartbeat.Group(name: $0.group, state: .fault, priority: 0) })
     }
 
     /// Hands the helper a farewell signed now with the current key, for the peers as configured now.
@@ -561,7 +687,7 @@ public final class HeartbeatService: Sendable {
                 core.peers
             )
         }
-        vips.armFarewell(packet, destinations: peers)
+        runners[0].runner.armFarewell(packet, destinations: peers)
     }
 
     /// Arms the farewell again (the helper connection is new: a restarted helper knows nothing).

@@ -23,17 +23,46 @@ public struct HeartbeatStatus: Sendable, Hashable {
         public var lastHeardAge: Duration
     }
 
+    /// One VIP group's election.
+    public struct GroupStatus: Sendable, Hashable {
+        public var name: String
+        public var state: NodeState
+        /// Why the group is in `state`.
+        public var reason: String
+        public var configuredPriority: Int
+        public var effectivePriority: Int
+        public var preempt: Bool
+        public var preemptDelay: Duration
+        /// Whether an administrative step-down (drill, failover) is in effect for this group.
+        public var steppedDown: Bool
+        public var holdRemaining: Duration?
+        /// The peer's state in this group while it is alive.
+        public var peerState: NodeState?
+        public var peerPriority: UInt16?
+        public var peerFlags: HeartbeatFlags
+        /// Since when the peer has advertised `peerState` here.
+        public var peerStateAge: Duration?
+        /// The newest failure of this group's VIP calls, while they keep failing.
+        public var vipProblem: String?
+        public var vipFailures: UInt64
+        /// This group's transitions, claims and releases.
+        public var counters: NodeStateMachine<ContinuousClock>.Counters
+    }
+
     /// One state change, stamped with the wall clock for people.
     public struct TransitionRecord: Sendable, Hashable {
         public var time: EventTimestamp
+        /// The group that changed (nodes with `ha.groups` only).
+        public var group: String?
         public var from: NodeState
         public var to: NodeState
         public var reason: String
     }
 
     public var nodeName: String
+    /// The node's state in one word (``GroupElections/summaryState``); with one group, that group's.
     public var state: NodeState
-    /// Why the node is in `state`.
+    /// Why the node is in `state` (with several groups: each group's state).
     public var reason: String
     public var configuredPriority: Int
     public var effectivePriority: Int
@@ -70,4 +99,8 @@ public struct HeartbeatStatus: Sendable, Hashable {
     public var sent: UInt64
     /// The newest state changes (at most 20), oldest first.
     public var recentTransitions: [TransitionRecord]
+    /// Every group's election, in configuration order (one, named `default`, without `ha.groups`).
+    public var groups: [GroupStatus]
+    /// Set while the peer declares other groups than this node.
+    public var groupMismatch: String?
 }

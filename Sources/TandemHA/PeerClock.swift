@@ -43,9 +43,7 @@ struct HeartbeatComposer: Sendable {
 
     /// The next heartbeat, signed.
     mutating func heartbeat(
-        _ state: NodeState,
-        flags: HeartbeatFlags,
-        priority: UInt16,
+        _ groups: [Heartbeat.Group],
         monotonic: UInt64,
         wallClock: UInt64,
         echo: UInt64,
@@ -57,16 +55,15 @@ struct HeartbeatComposer: Sendable {
             nodeName: nodeName,
             bootEpoch: bootEpoch,
             sequence: sequence,
-            state: state,
-            flags: flags,
-            priority: priority,
             monotonic: monotonic,
             wallClock: wallClock,
-            echo: echo
+            echo: echo,
+            groups: groups
         ).signed(with: keyring)
     }
 
-    /// The farewell the helper sends if this daemon's connection breaks: FAULT, priority 0, sequence 0.
+    /// The farewell the helper sends if this daemon's connection breaks: no groups (FAULT, priority 0 in every
+    /// one), sequence 0. It does not depend on the groups, so a reload never needs to re-arm it for them.
     func farewell(monotonic: UInt64, wallClock: UInt64, keyring: HeartbeatKeyring) -> [UInt8] {
         Heartbeat(
             kind: .farewell,
@@ -74,11 +71,10 @@ struct HeartbeatComposer: Sendable {
             nodeName: nodeName,
             bootEpoch: bootEpoch,
             sequence: 0,
-            state: .fault,
-            priority: 0,
             monotonic: monotonic,
             wallClock: wallClock,
-            echo: 0
+            echo: 0,
+            groups: []
         ).signed(with: keyring)
     }
 }

@@ -2,8 +2,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Brings the helper to what the machine wants (hold the VIPs or not), one call at a time, in order, and keeps
-/// it there.
+/// Brings the helper to what one group's machine wants (hold the group's VIPs or not), one call at a time, in
+/// order, and keeps it there. The service runs one per VIP group; the first also keeps the farewell armed.
 ///
 /// - A failed call is retried with backoff (20 ms doubling to 1 s). A claim that keeps failing for
 ///   `retryLimit` reports the `vip-claim` track failing, so the node goes FAULT and its peer takes over; the
@@ -41,14 +41,18 @@ final class VIPRunner: Sendable {
     private let commands: AsyncStream<Command>
     private let continuation: AsyncStream<Command>.Continuation
     private let eventLoop = Mutex<(any EventLoop)?>(nil)
+    /// The group, named in the heartbeat log when the node has `ha.groups`.
+    private let group: String?
 
     init(
         controller: any VIPController,
         retryLimit: Duration,
         faultHold: Duration,
         logger: Logger,
-        events: HeartbeatEventRecorder
+        events: HeartbeatEventRecorder,
+        group: String? = nil
     ) {
+        self.group = group
         self.controller = controller
         self.retryLimit = retryLimit
         self.faultHold = faultHold
@@ -138,13 +142,13 @@ final class VIPRunner: Sendable {
         }
         guard giveUp else { return }
         let problem = self.problem ?? "unknown error"
-        events.notice(.vipFault, ok: false, error: problem)
+        events.notice(.vipFault, ok: false, error: problem, group: group)
         state.withLock { $0.faulted = true }
         fault(false)
         let hold = TimeAmount(faultHold)
         eventLoop.withLock { $0 }?.scheduleTask(in: hold) { [self] in
             state.withLock { $0.faulted = false }
-            events.notice(.vipFault, ok: true)
+            events.notice(.vipFault, ok: true, group: self.group)
             fault(true)
         }
     }
@@ -175,7 +179,7 @@ final class VIPRunner: Sendable {
             ? "ACTIVE but the helper does not hold \(wrong.joined(separator: ", ")): claiming again"
             : "not ACTIVE but the helper holds \(wrong.joined(separator: ", ")): releasing"
         logger.warning("reconciliation: \(what)")
-        events.notice(.reconcile, reason: what)
+        events.notice(.reconcile, reason: what, group: group)
         state.withLock { state in
             if state.applied == applied && state.desired == desired { state.applied = nil }
         }
@@ -200,7 +204,7 @@ final class VIPRunner: Sendable {
                 if attempt < 3 { try? await Task.sleep(for: .milliseconds(50)) }
             }
         }
-        if let duties = controller as? any VIPHelperDuties {
+        if let duties = controller as? any VIPHelperDuties, state.withLock({ $0.farewell != nil }) {
             try? await duties.disarmFarewell()
         }
     }

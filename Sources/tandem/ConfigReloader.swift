@@ -52,8 +52,8 @@ struct ConfigReloader: Sendable {
             let result = TLSReloadResult(frontend: frontend.name, failure: nil, certificateNames: tls.certificateNames)
             lines.append("  " + result.summary)
         }
-        if let ha, let settings = configuration.ha, let applied = ha.reconfigure(settings, diff: diff) {
-            lines.append("  " + applied)
+        if let ha, let settings = configuration.ha {
+            lines += ha.reconfigure(settings, diff: diff).map { "  " + $0 }
         }
         logger.notice("reload: \(lines.map { $0.trimmingPrefix(while: { $0 == " " }) }.joined(separator: "; "))")
         return AdminResponse(ok: true, message: lines.joined(separator: "\n"))

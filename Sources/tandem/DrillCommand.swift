@@ -26,9 +26,13 @@ struct DrillCommand: AsyncParsableCommand {
             Refuses, and changes nothing, on a STANDBY node, when the peer is not alive and STANDBY, or when \
             every backend server of the peer is down. Exits 1 when refused or when the drill failed.
 
+            With `ha.groups` (active-active), --group drills one VIP group and probes its first VIP; \
+            without it, every group this node is ACTIVE for moves.
+
             Examples:
               tandem drill --config /etc/tandem/tandem.yaml
               tandem drill --probe http://198.18.0.100/healthz --duration 5s --json
+              tandem drill --config /etc/tandem/tandem.yaml --group web-a
             """
     )
 
@@ -56,6 +60,9 @@ struct DrillCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long this node stays stepped down.", valueName: "duration"))
     var hold = DurationArgument("5m")
 
+    @Option(name: .long, help: ArgumentHelp("The VIP group to drill (default: every group held).", valueName: "name"))
+    var group: String?
+
     @Flag(name: .long, help: "Print the report as one JSON object.")
     var json = false
 
@@ -70,7 +77,7 @@ struct DrillCommand: AsyncParsableCommand {
     func run() async throws {
         let client = HandoverClient(location: location, command: "drill")
         let before = try client.status()
-        try client.requireHandoverAllowed(before)
+        try client.requireHandoverAllowed(before, group: group)
         let target = try probeTarget(status: before)
 
         // Bounded: warm-up + handover wait + settle, at one probe per interval.
@@ -89,7 +96,7 @@ struct DrillCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
-        let response = await client.handover(drain: .zero, hold: hold.value, wait: .seconds(3))
+        let response = await client.handover(drain: .zero, hold: hold.value, wait: .seconds(3), group: group)
         guard response.ok, let handover = response.handover else {
             _ = await prober.stop()
             printError("tandem drill: \(response.error ?? "the handover failed")")
@@ -117,7 +124,8 @@ struct DrillCommand: AsyncParsableCommand {
         if !report.passed { throw ExitCode.failure }
     }
 
-    /// --probe, else `http://VIP:PORT/` from the configuration.
+    /// --probe, else `http://VIP:PORT/` from the configuration: the first VIP of the group drilled (of the
+    /// first group this node holds without --group).
     private func probeTarget(status: NodeStatusReport) throws -> ProbeTarget {
         do {
             if let probe { return try ProbeTarget(url: probe) }
@@ -129,7 +137,9 @@ struct DrillCommand: AsyncParsableCommand {
                 printError("tandem drill: give --probe URL, or --config FILE to probe the VIP: \(error)")
                 throw ExitCode.failure
             }
-            guard let vip = configuration.ha?.vips.first?.address,
+            let drilled = status.ha?.handoverGroups(group).first
+            let groupVIPs = configuration.ha?.groups.first { $0.name == drilled }?.vips
+            guard let vip = (groupVIPs ?? configuration.ha?.vips)?.first?.address,
                 let frontend = configuration.frontends.first(where: { $0.mode == .http && $0.tls == nil })
             else {
                 printError("tandem drill: \(path) has no VIP or no plain-HTTP frontend to probe; pass --probe URL")

@@ -19,9 +19,13 @@ struct FailoverCommand: AsyncParsableCommand {
             a STANDBY node, when the peer is not alive and STANDBY, or when every backend of the peer is \
             down. Exits 1 when refused or when the peer did not take over (this node then keeps the VIPs).
 
+            With `ha.groups` (active-active), --group moves one VIP group; without it, every group this \
+            node is ACTIVE for moves.
+
             Examples:
               tandem failover --config /etc/tandem/tandem.yaml
               tandem failover --drain 5s --hold 1h --json
+              tandem failover --group web-a
             """
     )
 
@@ -30,6 +34,9 @@ struct FailoverCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("How long this node stays stepped down.", valueName: "duration"))
     var hold = DurationArgument("1h")
+
+    @Option(name: .long, help: ArgumentHelp("The VIP group to hand over (default: every group held).", valueName: "name"))
+    var group: String?
 
     @Flag(name: .long, help: "Print the report as one JSON object.")
     var json = false
@@ -42,8 +49,8 @@ struct FailoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = HandoverClient(location: location, command: "failover")
-        try client.requireHandoverAllowed(try client.status())
-        let response = await client.handover(drain: drain.value, hold: hold.value, wait: .seconds(3))
+        try client.requireHandoverAllowed(try client.status(), group: group)
+        let response = await client.handover(drain: drain.value, hold: hold.value, wait: .seconds(3), group: group)
         if json, let report = response.handover {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -21,20 +21,21 @@ struct HandoverClient {
         return status
     }
 
-    /// Exits 1 with the reason when this node must not hand over now.
-    func requireHandoverAllowed(_ status: NodeStatusReport) throws {
-        if let refusal = status.ha?.handoverRefusal(node: status.node) {
+    /// Exits 1 with the reason when this node must not hand over `group` (nil: every group it holds) now.
+    func requireHandoverAllowed(_ status: NodeStatusReport, group: String? = nil) throws {
+        if let refusal = status.ha?.handoverRefusal(node: status.node, group: group) {
             printError("tandem \(command): refused: \(refusal)")
             throw ExitCode.failure
         }
     }
 
     /// Asks the daemon to hand over; blocks until the peer is ACTIVE or the daemon gives up.
-    func handover(drain: Duration, hold: Duration, wait: Duration) async -> AdminResponse {
-        let request = AdminRequest(
-            command: "handover",
-            arguments: ["drain=\(drain.wholeMilliseconds)", "hold=\(hold.wholeMilliseconds)", "wait=\(wait.wholeMilliseconds)"]
-        )
+    func handover(drain: Duration, hold: Duration, wait: Duration, group: String? = nil) async -> AdminResponse {
+        var arguments = [
+            "drain=\(drain.wholeMilliseconds)", "hold=\(hold.wholeMilliseconds)", "wait=\(wait.wholeMilliseconds)",
+        ]
+        if let group { arguments.append("group=\(group)") }
+        let request = AdminRequest(command: "handover", arguments: arguments)
         let location = self.location
         let command = self.command
         // The admin client blocks: keep it off the tasks that drive the probes.

@@ -31,15 +31,15 @@ struct HandoverPlanTests {
         #expect(
             parse(["hold=99999999999999999999"])
                 == .failure(
-                    .init("handover: bad argument \"hold=99999999999999999999\" (want drain=MS, hold=MS, wait=MS)")
+                    .init("handover: bad argument \"hold=99999999999999999999\" (want drain=MS, hold=MS, wait=MS, group=NAME)")
                 )
         )
         #expect(
             parse(["hold=-1"])
-                == .failure(.init("handover: bad argument \"hold=-1\" (want drain=MS, hold=MS, wait=MS)"))
+                == .failure(.init("handover: bad argument \"hold=-1\" (want drain=MS, hold=MS, wait=MS, group=NAME)"))
         )
         #expect(
-            parse(["linger=5"]) == .failure(.init("handover: unknown argument \"linger\" (want drain, hold, wait)"))
+            parse(["linger=5"]) == .failure(.init("handover: unknown argument \"linger\" (want drain, hold, wait, group)"))
         )
     }
 }

@@ -27,12 +27,17 @@ enum HeartbeatFixtures {
             nodeName: name,
             bootEpoch: generator.next(),
             sequence: generator.next(),
-            state: NodeState.allCases.randomElement(using: &generator)!,
-            flags: HeartbeatFlags(rawValue: UInt8.random(in: 0...3, using: &generator)),
-            priority: UInt16.random(in: 0...255, using: &generator),
             monotonic: generator.next(),
             wallClock: generator.next(),
-            echo: generator.next()
+            echo: generator.next(),
+            groups: (0..<Int.random(in: 1...4, using: &generator)).map { index in
+                Heartbeat.Group(
+                    name: "group-\(index)" + String(repeating: "x", count: Int.random(in: 0...20, using: &generator)),
+                    state: NodeState.allCases.randomElement(using: &generator)!,
+                    flags: HeartbeatFlags(rawValue: UInt8.random(in: 0...3, using: &generator)),
+                    priority: UInt16.random(in: 0...255, using: &generator)
+                )
+            }
         )
     }
 
@@ -51,11 +56,10 @@ enum HeartbeatFixtures {
             nodeName: name,
             bootEpoch: epoch,
             sequence: sequence,
-            state: state,
-            priority: 100,
             monotonic: monotonic,
             wallClock: wallClock,
-            echo: 0
+            echo: 0,
+            groups: kind == .farewell ? [] : [Heartbeat.Group(name: "default", state: state, priority: 100)]
         )
     }
 }

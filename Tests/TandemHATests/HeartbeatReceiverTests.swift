@@ -151,16 +151,30 @@ struct HeartbeatReceiverTests {
         #expect(receiver.accepted == 0)
     }
 
-    /// What an unauthenticated packet claims can be read (for suppressing a claim), from versions 1 and 2.
+    /// What an unauthenticated packet claims can be read (for suppressing a claim): per group from version 3,
+    /// for every group from versions 1 and 2 (an older node holds everything it knows).
     @Test func claimsOfUntrustedPackets() {
         let forged = HeartbeatFixtures.heartbeat(name: "lb-b", state: .active)
             .signed(with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 6)))
         let claim = ClaimedHeartbeat(parsing: forged)
-        #expect(claim == ClaimedHeartbeat(version: 2, nodeName: "lb-b", state: .active, priority: 100))
-        var versionOne = Array(forged.prefix(44 + 4)) + [UInt8](repeating: 0, count: 32)
+        #expect(claim == ClaimedHeartbeat(nodeName: "lb-b", groups: [.init(name: "default", state: .active, priority: 100)]))
+        #expect(claim?.claim(forGroup: "default")?.state == .active)
+        #expect(claim?.claim(forGroup: "web-b") == nil)
+        // Version 2: magic, version, type, key id, name length, name, epoch, sequence, then state, flags and
+        // priority at 24+N, as that version laid them out.
+        let versionTwo: [UInt8] =
+            Heartbeat.magic + [2, 1, 1, 4] + Array("lb-b".utf8) + [UInt8](repeating: 0, count: 16) + [2, 0, 0, 150]
+            + [UInt8](repeating: 0, count: 24 + 32)
+        let old = ClaimedHeartbeat(parsing: versionTwo)
+        #expect(old == ClaimedHeartbeat(version: 2, nodeName: "lb-b", state: .active, priority: 150))
+        #expect(old?.claim(forGroup: "web-b")?.priority == 150)
+        var versionOne = Array(versionTwo.prefix(32 + 4))
         versionOne[4] = 1
         #expect(ClaimedHeartbeat(parsing: versionOne)?.version == 1)
         #expect(ClaimedHeartbeat(parsing: [0x54, 0x44, 0x48, 0x41, 2, 1, 1, 40]) == nil)
+        var versionFour = forged
+        versionFour[4] = 4
+        #expect(ClaimedHeartbeat(parsing: versionFour) == nil)
         #expect(HeartbeatRejection.badMAC.showsUntrustedPeer && !HeartbeatRejection.replay.showsUntrustedPeer)
     }
 }

@@ -126,11 +126,10 @@ struct HeartbeatServiceTests {
                 nodeName: "lb-a",
                 bootEpoch: UInt64.max,
                 sequence: 1,
-                state: .active,
-                priority: UInt16.max,
                 monotonic: HAClocks.boottime(),
                 wallClock: HAClocks.wall(),
-                echo: 0
+                echo: 0,
+                groups: [Heartbeat.Group(name: "default", state: .active, priority: UInt16.max)]
             ).signed(with: forger)
             try sendRawDatagram(forged, to: try #require(second.service.localAddress))
             #expect(await eventually(within: .seconds(5)) { second.service.status().rejections[.badMAC] == 1 })

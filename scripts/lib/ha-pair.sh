@@ -21,7 +21,10 @@
 # $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). PAIR_IPV6 (non-empty: the
 # IPv6 addresses above, DAD off in every namespace so no address is ever tentative, multicast snooping off on br0
 # so neighbour discovery floods like ARP; the helpers also allow 2001:2::100/64@eth0, ha.vips also lists it and a
-# frontend `web6` like `web` binds [2001:2::100]:PORT; the backend stays IPv4). Unset knobs change nothing.
+# frontend `web6` like `web` binds [2001:2::100]:PORT; the backend stays IPv4). PAIR_ACTIVE_ACTIVE (non-empty:
+# two VIP groups instead of `vips:`, web-a with 198.18.0.100 at the node's PRIORITY and web-b with 198.18.0.101
+# at 250 − PRIORITY, so lb-a (150) holds web-a and lb-b (100 → 150) web-b; a frontend `web-b` like `web` binds
+# 198.18.0.101:PORT). Unset knobs change nothing.
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
 
@@ -115,7 +118,17 @@ write_config() {
     local node=$1 priority=$2 own=$3 peer=$4 interval=$5
     local ha_log=${PAIR_HA_LOG:+$'\n'"  log: $dir/$node.ha.log"}
     local frontend_extra=${PAIR_FRONTEND_EXTRA:+$'\n'"$PAIR_FRONTEND_EXTRA"}
-    local vip6="" frontend6=""
+    local vip6="" frontend6="" election
+    if [[ -n "${PAIR_ACTIVE_ACTIVE:-}" ]]; then
+        election="  groups:
+    - name: web-a
+      priority: $priority
+      vips: [{ address: 198.18.0.100/24, interface: eth0 }]
+    - name: web-b
+      priority: $((250 - priority))
+      vips: [{ address: 198.18.0.101/24, interface: eth0 }]"
+        frontend6=$'\n  - name: web-b\n    bind: 198.18.0.101:'"${PAIR_FRONTEND_PORT:-80}"$'\n    backend: app'"$frontend_extra"
+    fi
     if [[ -n "${PAIR_IPV6:-}" ]]; then
         vip6=$'\n    - address: "2001:2::100/64"\n      interface: eth0'
         frontend6=$'\n  - name: web6\n    bind: "[2001:2::100]:'"${PAIR_FRONTEND_PORT:-80}"$'"\n    backend: app'"$frontend_extra"
@@ -143,9 +156,9 @@ ${PAIR_EXTRA_HA:-}
       interval: 200ms
       timeout: 100ms
     - { backends: all, penalty: 10 }
-  vips:
+${election:-  vips:
     - address: 198.18.0.100/24
-      interface: eth0$vip6
+      interface: eth0$vip6}
 frontends:
   - name: web
     bind: 198.18.0.100:${PAIR_FRONTEND_PORT:-80}
@@ -161,7 +174,7 @@ YAML
 
 # start_helper NODE
 start_helper() {
-    local node=$1 allow=(--allow 198.18.0.100/24@eth0)
+    local node=$1 allow=(--allow 198.18.0.100/24@eth0 --allow 198.18.0.101/24@eth0)
     [[ -n "${PAIR_IPV6:-}" ]] && allow+=(--allow 2001:2::100/64@eth0)
     ip netns exec "$(ns_of "$node")" "$tandem" vip-helper --socket "$dir/$node.vip.sock" \
         "${allow[@]}" --garp-count 3 --garp-spacing 50 >>"$dir/helper-$node.log" 2>&1 &

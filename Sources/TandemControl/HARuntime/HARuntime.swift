@@ -30,9 +30,11 @@ public final class HARuntime: Sendable {
     /// The one-thread event loop group of the heartbeat service, its timers and the helper connection: never
     /// shared with the proxy, so a stall on the data plane cannot delay a heartbeat.
     public let eventLoopGroup: MultiThreadedEventLoopGroup
-    private let vips: [(address: String, interface: String)]
+    private let vips: [(address: String, interface: String, group: String)]
     private let keyFile: String
     private let logger: Logger
+    /// Whether the config declares `ha.groups` (status, handover and logs then name the groups).
+    public let declaresGroups: Bool
 
     private init(
         heartbeat: HeartbeatService,
@@ -40,10 +42,12 @@ public final class HARuntime: Sendable {
         gatewayTrackers: [GatewayTracker],
         eventLog: HAEventLog,
         eventLoopGroup: MultiThreadedEventLoopGroup,
-        vips: [(address: String, interface: String)],
+        vips: [(address: String, interface: String, group: String)],
         keyFile: String,
-        logger: Logger
+        logger: Logger,
+        declaresGroups: Bool
     ) {
+        self.declaresGroups = declaresGroups
         self.heartbeat = heartbeat
         self.vipController = vipController
         self.gatewayTrackers = gatewayTrackers
@@ -108,12 +112,16 @@ public final class HARuntime: Sendable {
         } catch {
             throw HAStartError(error.description)
         }
-        let bindings = try ha.vips.map { settings throws(HAStartError) in
-            guard let vip = VIP(parsing: settings.address.description) else {
-                throw HAStartError("ha.vips: \(settings.address) is not a valid VIP")
+        var bindingsByGroup: [String: [VIPBinding]] = [:]
+        for group in ha.groups {
+            bindingsByGroup[group.name] = try group.vips.map { settings throws(HAStartError) in
+                guard let vip = VIP(parsing: settings.address.description) else {
+                    throw HAStartError("ha.vips: \(settings.address) is not a valid VIP")
+                }
+                return VIPBinding(vip: vip, interface: settings.interface)
             }
-            return VIPBinding(vip: vip, interface: settings.interface)
         }
+        let bindings = ha.groups.flatMap { bindingsByGroup[$0.name] ?? [] }
         let listen: SocketAddress
         let peers: [SocketAddress]
         do {
@@ -169,9 +177,13 @@ public final class HARuntime: Sendable {
                 freshnessWindow: max(.seconds(1), ha.interval * ha.deadAfter * 2),
                 summaryInterval: summaryInterval ?? .seconds(10),
                 stateFile: stateFile,
-                observeRoundTrip: roundTripObserver
+                observeRoundTrip: roundTripObserver,
+                groups: serviceGroups(ha)
             ),
-            vipController: vipController,
+            vipControllers: { name -> any VIPController in
+                guard ha.declaredGroups != nil else { return vipController }
+                return vipController.group(name, bindings: bindingsByGroup[name] ?? [])
+            },
             group: group,
             logger: logger,
             eventLog: eventLog
@@ -205,10 +217,30 @@ public final class HARuntime: Sendable {
             gatewayTrackers: trackers,
             eventLog: eventLog,
             eventLoopGroup: group,
-            vips: ha.vips.map { ($0.address.description, $0.interface) },
+            vips: ha.groups.flatMap { group in
+                group.vips.map { ($0.address.description, $0.interface, Self.groupName(group.name, ha)) }
+            },
             keyFile: ha.keyFile,
-            logger: logger
+            logger: logger,
+            declaresGroups: ha.declaredGroups != nil
         )
+    }
+
+    /// The heartbeat service's groups: none for the single-group form (its implicit group), else each declared.
+    static func serviceGroups(_ ha: HASettings) -> [HeartbeatService.Group] {
+        (ha.declaredGroups ?? []).map {
+            HeartbeatService.Group(
+                name: $0.name,
+                priority: $0.priority,
+                preempt: $0.preempt,
+                preemptDelay: $0.preemptDelay
+            )
+        }
+    }
+
+    /// The name the heartbeat service knows `name` by (the implicit group is ``HeartbeatService/implicitGroupName``).
+    static func groupName(_ name: String, _ ha: HASettings) -> String {
+        ha.declaredGroups == nil ? HeartbeatService.implicitGroupName : name
     }
 
     /// Re-reads the key file (SIGHUP, `tandem reload`): a good file replaces the keys at once; a bad one
@@ -236,7 +268,7 @@ public final class HARuntime: Sendable {
 
     /// The HA part of `tandem status`.
     public func statusReport() -> HAStatusReport {
-        HAStatusReport(status: heartbeat.status(), vips: vips)
+        HAStatusReport(status: heartbeat.status(), vips: vips, declaresGroups: declaresGroups)
     }
 
     /// The seam for backend health: call with false when every local backend is down (the node's priority then

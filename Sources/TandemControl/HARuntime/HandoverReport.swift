@@ -19,6 +19,8 @@ public struct HandoverReport: Codable, Sendable, Equatable {
     public var peerState: String
     /// What happened, for people.
     public var summary: String
+    /// The VIP groups handed over (nodes with `ha.groups` only).
+    public var groups: [String]?
 
     public init(
         node: String,
@@ -29,8 +31,10 @@ public struct HandoverReport: Codable, Sendable, Equatable {
         holdMs: Double,
         state: String,
         peerState: String,
-        summary: String
+        summary: String,
+        groups: [String]? = nil
     ) {
+        self.groups = groups
         self.node = node
         self.peer = peer
         self.drainMs = drainMs

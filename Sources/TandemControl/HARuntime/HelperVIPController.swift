@@ -57,25 +57,35 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
         callObserver.withLock { $0 = observer }
     }
 
-    public func claim() async throws {
-        try await forEachBinding("claimed", .vipClaim) { client, binding in
+    public func claim() async throws { try await claim(bindings, group: nil) }
+    public func release() async throws { try await release(bindings, group: nil) }
+    public func reannounce() async throws { try await reannounce(bindings, group: nil) }
+    public func holdings() async throws -> VIPHoldings { try await holdings(bindings) }
+
+    /// The controller of one VIP group's addresses (`ha.groups`), through the same helper connection.
+    public func group(_ name: String, bindings: [VIPBinding]) -> HelperVIPGroupController {
+        HelperVIPGroupController(name: name, bindings: bindings, parent: self)
+    }
+
+    func claim(_ bindings: [VIPBinding], group: String?) async throws {
+        try await forEachBinding(bindings, group: group, "claimed", .vipClaim) { client, binding in
             try await client.claim(vip: binding.vip, interface: binding.interface)
         }
     }
 
-    public func release() async throws {
-        try await forEachBinding("released", .vipRelease) { client, binding in
+    func release(_ bindings: [VIPBinding], group: String?) async throws {
+        try await forEachBinding(bindings, group: group, "released", .vipRelease) { client, binding in
             try await client.release(vip: binding.vip, interface: binding.interface)
         }
     }
 
-    public func reannounce() async throws {
-        try await forEachBinding("re-announced", .vipAnnounce) { client, binding in
+    func reannounce(_ bindings: [VIPBinding], group: String?) async throws {
+        try await forEachBinding(bindings, group: group, "re-announced", .vipAnnounce) { client, binding in
             try await client.announce(vip: binding.vip, interface: binding.interface)
         }
     }
 
-    public func holdings() async throws -> VIPHoldings {
+    func holdings(_ bindings: [VIPBinding]) async throws -> VIPHoldings {
         guard let client = client.withLock({ $0 }) else {
             throw HelperVIPControllerError(failures: ["no connection to the VIP helper"])
         }
@@ -155,6 +165,8 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
     /// Runs `call` for every binding (all of them even if one fails), logs one line per VIP, and throws a
     /// summary of the failures.
     private func forEachBinding(
+        _ bindings: [VIPBinding],
+        group: String?,
         _ verb: String,
         _ kind: HAEvent.Kind,
         _ call: (VIPHelperClient, VIPBinding) async throws -> ClaimReport
@@ -171,15 +183,20 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
                 let elapsed = started.duration(to: .now)
                 callObserver.withLock { $0 }?(elapsed)
                 let total = HAStatusReport.milliseconds(elapsed)
+                let which = group.map { " (group \($0))" } ?? ""
                 logger.notice(
-                    "\(verb) \(binding) in \(Self.format(total)) ms (\(Self.describe(report.steps)))"
+                    "\(verb) \(binding)\(which) in \(Self.format(total)) ms (\(Self.describe(report.steps)))"
                 )
-                eventLog?.write(Self.event(kind, binding, elapsed, report.steps, error: nil, node: eventLog?.node))
+                var event = Self.event(kind, binding, elapsed, report.steps, error: nil, node: eventLog?.node)
+                event.group = group
+                eventLog?.write(event)
             } catch {
                 logger.error("\(verb) \(binding) failed: \(error)")
                 failures.append("\(binding): \(error)")
                 let elapsed = started.duration(to: .now)
-                eventLog?.write(Self.event(kind, binding, elapsed, [], error: "\(error)", node: eventLog?.node))
+                var event = Self.event(kind, binding, elapsed, [], error: "\(error)", node: eventLog?.node)
+                event.group = group
+                eventLog?.write(event)
             }
         }
         if !failures.isEmpty { throw HelperVIPControllerError(failures: failures) }
@@ -231,5 +248,26 @@ public final class HelperVIPController: VIPHelperDuties, Service, Sendable {
         let thousandths = Int((milliseconds * 1000).rounded())
         let fraction = String(thousandths % 1000)
         return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}
+
+/// One VIP group's share of ``HelperVIPController``: claims, releases, announcements and the reconciliation
+/// cover the group's addresses only; the farewell is the connection's, armed through any group.
+public struct HelperVIPGroupController: VIPHelperDuties {
+    public let name: String
+    public let bindings: [VIPBinding]
+    let parent: HelperVIPController
+
+    public func claim() async throws { try await parent.claim(bindings, group: name) }
+    public func release() async throws { try await parent.release(bindings, group: name) }
+    public func reannounce() async throws { try await parent.reannounce(bindings, group: name) }
+    public func holdings() async throws -> VIPHoldings { try await parent.holdings(bindings) }
+
+    public func armFarewell(_ packet: [UInt8], destinations: [SocketAddress]) async throws {
+        try await parent.armFarewell(packet, destinations: destinations)
+    }
+
+    public func disarmFarewell() async throws {
+        try await parent.disarmFarewell()
     }
 }

@@ -66,7 +66,7 @@ public final class MetricsCollector: Sendable {
         refreshBackends()
         refreshFrontends()
         refreshAccessLogs()
-        if let ha = ha.withLock({ $0 }) { refreshHA(ha.heartbeat.status(), vips: ha.statusReport().vips.count) }
+        if let ha = ha.withLock({ $0 }) { refreshHA(ha.heartbeat.status(), vips: ha.statusReport().vips) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
@@ -187,18 +187,40 @@ public final class MetricsCollector: Sendable {
         }
     }
 
-    private func refreshHA(_ status: HeartbeatStatus, vips: Int) {
+    /// The HA metrics; the election's are per VIP group (label `group`, `default` without `ha.groups`).
+    private func refreshHA(_ status: HeartbeatStatus, vips: [HAStatusReport.VIP]) {
         let node = [("node", self.node)]
-        for state in NodeState.allCases {
+        for group in status.groups {
+            let labels = node + [("group", group.name)]
+            for state in NodeState.allCases {
+                gauge(
+                    "tandem_ha_state",
+                    labels + [("state", "\(state)")],
+                    "1 for the HA state this node is in, per VIP group.",
+                    group.state == state ? 1 : 0
+                )
+            }
             gauge(
-                "tandem_ha_state",
-                node + [("state", "\(state)")],
-                "1 for the HA state this node is in.",
-                status.state == state ? 1 : 0
+                "tandem_ha_priority",
+                labels,
+                "This node's effective priority, per VIP group.",
+                Double(group.effectivePriority)
+            )
+            let held = group.state == .active ? vips.filter { $0.group == group.name }.count : 0
+            gauge("tandem_ha_vips_held", labels, "VIPs this node holds, per VIP group.", Double(held))
+            counter(
+                "tandem_ha_transitions_total",
+                labels,
+                "HA state changes, per VIP group.",
+                total: Int64(group.counters.transitions)
+            )
+            counter(
+                "tandem_ha_claims_total",
+                labels,
+                "Times this node decided to claim the group's VIPs.",
+                total: Int64(group.counters.claims)
             )
         }
-        gauge("tandem_ha_priority", node, "This node's effective priority.", Double(status.effectivePriority))
-        gauge("tandem_ha_vips_held", node, "VIPs this node holds.", status.state == .active ? Double(vips) : 0)
         if let peer = status.peer {
             gauge(
                 "tandem_ha_peer_last_heard_seconds",
@@ -221,13 +243,6 @@ public final class MetricsCollector: Sendable {
                 Self.seconds(skew)
             )
         }
-        counter("tandem_ha_transitions_total", node, "HA state changes.", total: Int64(status.counters.transitions))
-        counter(
-            "tandem_ha_claims_total",
-            node,
-            "Times this node decided to claim the VIPs.",
-            total: Int64(status.counters.claims)
-        )
         counter(
             "tandem_ha_heartbeats_sent_total",
             node,

@@ -52,9 +52,18 @@ extension StatusPage {
         rows += "<tr><th>heartbeats</th><td>\(ha.accepted) accepted, \(ha.rejectedTotal) rejected</td></tr>"
         let tracks = ha.failingTracks.isEmpty ? "all ok" : "failing: " + ha.failingTracks.joined(separator: ", ")
         rows += "<tr><th>tracks</th><td>\(Self.escape(tracks))</td></tr>"
+        if ha.declaresGroups == true {
+            for group in ha.groups ?? [] {
+                rows += "<tr><th>group \(Self.escape(group.name))</th><td><span class=\"state small "
+                rows += "\(group.state.lowercased())\">\(Self.escape(group.state))</span> priority "
+                rows += "\(group.effectivePriority), peer \(Self.escape(group.peerState ?? "unknown")): "
+                rows += "\(Self.escape(group.reason))</td></tr>"
+            }
+        }
         for vip in ha.vips {
             let holder = vip.holder.map { $0 == node ? "\($0) (this node)" : $0 } ?? "nobody known"
-            rows += "<tr><th>VIP \(Self.escape(vip.address))</th><td>on \(Self.escape(vip.interface)): held by "
+            let group = ha.declaresGroups == true ? vip.group.map { " (group \($0))" } ?? "" : ""
+            rows += "<tr><th>VIP \(Self.escape(vip.address))</th><td>on \(Self.escape(vip.interface + group)): held by "
             rows += "<b>\(Self.escape(holder))</b></td></tr>"
         }
         return "<section><h2>Pair</h2><table class=\"facts\">\(rows)</table></section>"
@@ -98,7 +107,8 @@ extension StatusPage {
     private func transitionSection() -> String {
         var rows = ""
         for transition in transitions {
-            rows += "<tr><td>\(Self.escape(transition.time))</td><td>\(Self.escape(transition.from)) → "
+            let group = transition.group.map { "\(Self.escape($0)): " } ?? ""
+            rows += "<tr><td>\(Self.escape(transition.time))</td><td>\(group)\(Self.escape(transition.from)) → "
             rows += "<b>\(Self.escape(transition.to))</b></td><td>\(Self.escape(transition.reason))</td></tr>"
         }
         return """

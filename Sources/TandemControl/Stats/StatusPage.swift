@@ -39,6 +39,8 @@ public struct StatusPage: Codable, Sendable, Equatable {
 
     public struct Transition: Codable, Sendable, Equatable {
         public var time: String
+        /// The VIP group that changed (nodes with `ha.groups` only).
+        public var group: String?
         public var from: String
         public var to: String
         public var reason: String
@@ -87,6 +89,7 @@ public struct StatusPage: Codable, Sendable, Equatable {
         self.transitions = (ha?.heartbeat.status().recentTransitions ?? []).reversed().map { record in
             Transition(
                 time: record.time.description,
+                group: record.group,
                 from: record.from.description,
                 to: record.to.description,
                 reason: record.reason

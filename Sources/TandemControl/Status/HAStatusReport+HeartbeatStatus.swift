@@ -1,19 +1,21 @@
 import TandemHA
 
 extension HAStatusReport {
-    /// The report for `status` and the configured VIPs (`(address, interface)` pairs).
+    /// The report for `status` and the configured VIPs (`(address, interface, group)`).
     ///
-    /// The holder of every VIP is this node when ACTIVE, the peer when it is alive and advertises ACTIVE, and
-    /// nobody otherwise (both nodes then agree that the address is free or moving).
-    public init(status: HeartbeatStatus, vips: [(address: String, interface: String)]) {
-        let holder: String? =
-            if status.state == .active {
-                status.nodeName
-            } else if let peer = status.peer, peer.alive, peer.state == .active {
-                peer.name
-            } else {
-                nil
-            }
+    /// The holder of every VIP is this node when ACTIVE in the VIP's group, the peer when it is alive and
+    /// advertises ACTIVE there, and nobody otherwise (both nodes then agree that the address is free or moving).
+    public init(
+        status: HeartbeatStatus,
+        vips: [(address: String, interface: String, group: String)],
+        declaresGroups: Bool = false
+    ) {
+        func holder(_ group: String) -> String? {
+            guard let entry = status.groups.first(where: { $0.name == group }) else { return nil }
+            if entry.state == .active { return status.nodeName }
+            if let peer = status.peer, peer.alive, entry.peerState == .active { return peer.name }
+            return nil
+        }
         var rejected: [String: UInt64] = [:]
         for reason in HeartbeatRejection.allCases {
             rejected[reason.rawValue] = status.rejections[reason] ?? 0
@@ -24,7 +26,7 @@ extension HAStatusReport {
             configuredPriority: status.configuredPriority,
             effectivePriority: status.effectivePriority,
             steppedDown: status.steppedDown,
-            holdRemainingMs: status.holdRemaining.map { Int(Self.milliseconds($0).rounded(.up)) },
+            holdRemainingMs: status.holdRemaining.map(Self.wholeMilliseconds),
             peer: status.peer.map { peer in
                 Peer(
                     name: peer.name,
@@ -38,18 +40,45 @@ extension HAStatusReport {
             },
             rttMedianMs: status.rttMedian.map(Self.milliseconds),
             rttP99Ms: status.rttP99.map(Self.milliseconds),
-            vips: vips.map { VIP(address: $0.address, interface: $0.interface, holder: holder) },
+            vips: vips.map { VIP(address: $0.address, interface: $0.interface, holder: holder($0.group), group: $0.group) },
             accepted: status.accepted,
             rejected: rejected,
             failingTracks: status.failingTracks,
             transitions: status.counters.transitions,
             vipFailures: status.vipFailures
         )
-        warning = status.untrustedPeer?.problem
+        warning = status.untrustedPeer?.problem ?? status.groupMismatch
         clockSkewMs = status.clockSkew.map(Self.milliseconds)
         vipProblem = status.vipProblem
         lastPause = status.lastPause
         bootEpoch = status.bootEpoch
+        self.declaresGroups = declaresGroups
+        groups = status.groups.map { group in
+            Group(
+                name: group.name,
+                state: group.state.description,
+                reason: group.reason,
+                configuredPriority: group.configuredPriority,
+                effectivePriority: group.effectivePriority,
+                preempt: group.preempt,
+                preemptDelayMs: Self.milliseconds(group.preemptDelay),
+                steppedDown: group.steppedDown,
+                holdRemainingMs: group.holdRemaining.map(Self.wholeMilliseconds),
+                peerState: group.peerState?.description,
+                peerPriority: group.peerPriority.map(Int.init),
+                peerBackendsDown: group.peerFlags.contains(.backendsDown),
+                peerSteppedDown: group.peerFlags.contains(.steppedDown),
+                peerStateAgeMs: group.peerStateAge.map(Self.milliseconds),
+                vips: vips.filter { $0.group == group.name }.map(\.address),
+                vipProblem: group.vipProblem,
+                transitions: group.counters.transitions
+            )
+        }
+    }
+
+    /// Whole milliseconds, rounded up (a hold of 0.3 ms left is still a hold).
+    static func wholeMilliseconds(_ duration: Duration) -> Int {
+        Int(milliseconds(duration).rounded(.up))
     }
 
     /// Milliseconds of `duration` with microsecond resolution.

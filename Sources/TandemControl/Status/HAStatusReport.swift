@@ -41,17 +41,86 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         /// `ADDRESS/PREFIX`.
         public var address: String
         public var interface: String
-        /// The node holding it: this node when ACTIVE, the peer when it is alive and ACTIVE, else nil.
+        /// The node holding it: this node when ACTIVE in the VIP's group, the peer when it is alive and ACTIVE
+        /// there, else nil.
         public var holder: String?
+        /// The VIP group it belongs to (`default` without `ha.groups`).
+        public var group: String?
 
-        public init(address: String, interface: String, holder: String?) {
+        public init(address: String, interface: String, holder: String?, group: String? = nil) {
             self.address = address
             self.interface = interface
             self.holder = holder
+            self.group = group
         }
     }
 
-    /// `INITIAL`, `STANDBY`, `ACTIVE` or `FAULT`.
+    /// One VIP group's election (``HeartbeatStatus/GroupStatus``).
+    public struct Group: Codable, Sendable, Equatable {
+        public var name: String
+        /// `INITIAL`, `STANDBY`, `ACTIVE` or `FAULT`.
+        public var state: String
+        public var reason: String
+        public var configuredPriority: Int
+        public var effectivePriority: Int
+        public var preempt: Bool
+        public var preemptDelayMs: Double
+        public var steppedDown: Bool
+        public var holdRemainingMs: Int?
+        /// The peer's state in this group while it is alive.
+        public var peerState: String?
+        public var peerPriority: Int?
+        public var peerBackendsDown: Bool
+        public var peerSteppedDown: Bool
+        /// Milliseconds since the peer started advertising `peerState`.
+        public var peerStateAgeMs: Double?
+        /// The group's VIPs, `ADDRESS/PREFIX`.
+        public var vips: [String]
+        /// The newest failure of the group's VIP calls while they keep failing.
+        public var vipProblem: String?
+        public var transitions: UInt64
+
+        public init(
+            name: String,
+            state: String,
+            reason: String,
+            configuredPriority: Int,
+            effectivePriority: Int,
+            preempt: Bool = true,
+            preemptDelayMs: Double = 0,
+            steppedDown: Bool = false,
+            holdRemainingMs: Int? = nil,
+            peerState: String? = nil,
+            peerPriority: Int? = nil,
+            peerBackendsDown: Bool = false,
+            peerSteppedDown: Bool = false,
+            peerStateAgeMs: Double? = nil,
+            vips: [String] = [],
+            vipProblem: String? = nil,
+            transitions: UInt64 = 0
+        ) {
+            self.name = name
+            self.state = state
+            self.reason = reason
+            self.configuredPriority = configuredPriority
+            self.effectivePriority = effectivePriority
+            self.preempt = preempt
+            self.preemptDelayMs = preemptDelayMs
+            self.steppedDown = steppedDown
+            self.holdRemainingMs = holdRemainingMs
+            self.peerState = peerState
+            self.peerPriority = peerPriority
+            self.peerBackendsDown = peerBackendsDown
+            self.peerSteppedDown = peerSteppedDown
+            self.peerStateAgeMs = peerStateAgeMs
+            self.vips = vips
+            self.vipProblem = vipProblem
+            self.transitions = transitions
+        }
+    }
+
+    /// `INITIAL`, `STANDBY`, `ACTIVE` or `FAULT`: the node's state in one word (with several groups: FAULT when
+    /// all are, else ACTIVE when any is, else STANDBY when any is).
     public var state: String
     /// Why the node is in `state`.
     public var reason: String
@@ -88,6 +157,10 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
     public var lastPause: String?
     /// This run's boot epoch (kept in the state file).
     public var bootEpoch: UInt64?
+    /// Every VIP group's election, in configuration order; one group named `default` without `ha.groups`.
+    public var groups: [Group]?
+    /// Whether the config declares `ha.groups` (the status then shows each group).
+    public var declaresGroups: Bool?
 
     public init(
         state: String,
@@ -121,6 +194,11 @@ public struct HAStatusReport: Codable, Sendable, Equatable {
         self.failingTracks = failingTracks
         self.transitions = transitions
         self.vipFailures = vipFailures
+    }
+
+    /// The group named `name`.
+    public func group(_ name: String) -> Group? {
+        groups?.first { $0.name == name }
     }
 
     /// Total rejected datagrams.

@@ -12,6 +12,9 @@ extension NodeStatusReport {
     /// tracks      all ok
     /// vip         198.18.0.100/24 on eth0: held by lb-a (this node)
     /// ```
+    ///
+    /// With `ha.groups`, one `group` line per group follows the state (its state, priorities, the peer's state
+    /// there and why), and each VIP names its group.
     public func text() -> String {
         var lines: [(String, String)] = [("node", "\(node) (pid \(pid), up \(Self.uptime(uptimeSeconds)))")]
         guard let ha else {
@@ -20,6 +23,9 @@ extension NodeStatusReport {
         }
         lines.append(("state", "\(ha.state): \(ha.reason)"))
         if let warning = ha.warning { lines.append(("warning", warning)) }
+        if ha.declaresGroups == true {
+            for group in ha.groups ?? [] { lines.append(("group", Self.describe(group))) }
+        }
         var stepped = ha.steppedDown ? ", stepped down" : ""
         if let left = ha.holdRemainingMs { stepped += ", hold \(Self.uptime(Double((left + 999) / 1000))) left" }
         lines.append(("priority", "\(ha.effectivePriority) (configured \(ha.configuredPriority)\(stepped))"))
@@ -69,9 +75,24 @@ extension NodeStatusReport {
                 } else {
                     "held by nobody known"
                 }
-            lines.append(("vip", "\(vip.address) on \(vip.interface): \(holder)"))
+            let group = ha.declaresGroups == true ? vip.group.map { " (group \($0))" } ?? "" : ""
+            lines.append(("vip", "\(vip.address) on \(vip.interface)\(group): \(holder)"))
         }
         return Self.aligned(lines)
+    }
+
+    /// `web-a ACTIVE, priority 150 (configured 150), peer STANDBY 100: nobody ACTIVE and we outrank lb-b (...)`.
+    static func describe(_ group: HAStatusReport.Group) -> String {
+        var priority = "priority \(group.effectivePriority) (configured \(group.configuredPriority)"
+        if group.steppedDown { priority += ", stepped down" }
+        if let left = group.holdRemainingMs { priority += ", hold \(uptime(Double((left + 999) / 1000))) left" }
+        priority += ")"
+        var peer = "peer " + (group.peerState ?? "unknown")
+        if let peerPriority = group.peerPriority, group.peerState != nil { peer += " \(peerPriority)" }
+        if group.peerBackendsDown { peer += " (all its backends down)" }
+        var text = "\(group.name) \(group.state), \(priority), \(peer): \(group.reason)"
+        if let problem = group.vipProblem { text += " [vip problem: \(problem)]" }
+        return text
     }
 
     /// Labels padded to one column, values after two spaces.

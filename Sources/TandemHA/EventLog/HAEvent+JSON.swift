@@ -15,6 +15,7 @@ extension HAEvent {
         add(.time, Self.quoted(time.description))
         add(.node, Self.quoted(node))
         add(.event, Self.quoted(event.rawValue))
+        add(.group, group.map(Self.quoted))
         add(.from, from.map(Self.quoted))
         add(.to, to.map(Self.quoted))
         add(.reason, reason.map(Self.quoted))

@@ -31,5 +31,7 @@ extension HAEvent {
         case reconcile
         /// The key file was re-read (`ok`; `error` when the old keys stay in force).
         case keysReloaded = "keys_reloaded"
+        /// The peer's VIP groups differ from this node's (`reason`), or match again (`ok`).
+        case groupsDiffer = "groups_differ"
     }
 }

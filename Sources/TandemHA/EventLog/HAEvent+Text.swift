@@ -31,7 +31,7 @@ extension HAEvent {
                 text += ")"
             }
             return text
-        case .untrustedPeer, .reconcile:
+        case .untrustedPeer, .reconcile, .groupsDiffer:
             return reason ?? "?"
         case .paused:
             let gap = silentMs.map { "\(Self.number($0)) ms without a tick: " } ?? ""
@@ -54,8 +54,13 @@ extension HAEvent {
         }
     }
 
-    /// The line logged on stderr (journald) for this event: the event name and its details.
+    /// The line logged on stderr (journald) for this event: the event name, the group, and its details.
     public var humanLine: String {
-        "\(event.rawValue) \(details)"
+        "\(event.rawValue) \(groupPrefix)\(details)"
+    }
+
+    /// `group web-a: ` for a line about one group, else nothing.
+    public var groupPrefix: String {
+        group.map { "group \($0): " } ?? ""
     }
 }

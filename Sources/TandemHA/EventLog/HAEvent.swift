@@ -1,7 +1,8 @@
 /// One line of the heartbeat log (`ha.log`): a JSON object per line, written by ``HAEventLog`` and read back by
 /// `tandem logs`. Fields that do not apply to an event are absent (never `null`).
 ///
-/// Every line has `time` (RFC 3339, UTC, milliseconds), `node` (this node's name) and `event`; then:
+/// Every line has `time` (RFC 3339, UTC, milliseconds), `node` (this node's name) and `event`; lines about one
+/// VIP group of a node with `ha.groups` also carry `group` (transitions, VIP calls, VIP faults); then:
 ///
 /// - `started`, `stopped`: `state`, `reason`.
 /// - `transition`: `from`, `to`, `reason` (states are `INITIAL`, `STANDBY`, `ACTIVE`, `FAULT`).
@@ -11,6 +12,7 @@
 ///   since the previous `rejected` line: at most 10 lines a minute are written).
 /// - `vip_claim`, `vip_release`, `vip_announce`: `vip`, `interface`, `ok`, `total_ms`,
 ///   `steps` [{`step`, `ms`, `detail`}], and `error` when not ok.
+/// - `groups_differ`: `reason` (the peer declares other groups), or `ok` when they match again.
 /// - `summary`: `window_ms`, `sent`, `received`, `expected`, `lost`, `loss_percent`, `rtt_p50_ms`, `rtt_p99_ms`,
 ///   `jitter_ms`, `rejected`, `state`, `peer`, `peer_state` (`dead` while the peer is not alive).
 ///
@@ -26,6 +28,8 @@ public struct HAEvent: Sendable, Hashable, Codable {
     public var time: EventTimestamp
     public var node: String
     public var event: Kind
+    /// The VIP group the line is about (nodes with `ha.groups` only).
+    public var group: String?
 
     // transition, started, stopped, rejected
     public var from: String?
@@ -65,7 +69,7 @@ public struct HAEvent: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case time, node, event, from, to, reason, peer
+        case time, node, event, group, from, to, reason, peer
         case silentMs = "silent_ms"
         case suppressed, vip, interface, ok
         case totalMs = "total_ms"

@@ -61,7 +61,7 @@ public final class HAEventLog: Sendable {
             } else {
                 logger.info("\(event.humanLine)")
             }
-        case .untrustedPeer, .paused, .reconcile:
+        case .untrustedPeer, .paused, .reconcile, .groupsDiffer:
             logger.warning("\(event.humanLine)")
         case .vipFault, .keysReloaded:
             if event.ok == false {

@@ -31,7 +31,7 @@ public struct HAEventTable: Sendable {
     public func row(_ event: HAEvent) -> String {
         let text = [
             event.time.localDescription, Self.pad(event.node, nodeWidth),
-            Self.pad(event.event.rawValue, Self.eventWidth), event.details,
+            Self.pad(event.event.rawValue, Self.eventWidth), event.groupPrefix + event.details,
         ].joined(separator: "  ")
         guard highlight, let colour = Self.colour(of: event) else { return text }
         return "\u{1B}[\(colour)m\(text)\u{1B}[0m"
@@ -54,6 +54,8 @@ public struct HAEventTable: Sendable {
             return "1;31"
         case .reconcile:
             return "33"
+        case .groupsDiffer:
+            return event.ok == true ? nil : "1;31"
         case .started, .stopped, .peerAlive, .rejected, .summary:
             return nil
         }

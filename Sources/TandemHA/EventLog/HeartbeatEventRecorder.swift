@@ -28,8 +28,16 @@ final class HeartbeatEventRecorder: Sendable {
         log.record(.lifecycle(kind, state: state, reason: reason, node: log.node))
     }
 
-    func transition(_ transition: NodeStateMachine<ContinuousClock>.Transition) {
-        log.record(.transition(from: transition.from, to: transition.to, reason: transition.reason, node: log.node))
+    /// A state change of `group` (nil for the one group of a node without `ha.groups`).
+    func transition(_ transition: NodeStateMachine<ContinuousClock>.Transition, group: String? = nil) {
+        var event = HAEvent.transition(
+            from: transition.from,
+            to: transition.to,
+            reason: transition.reason,
+            node: log.node
+        )
+        event.group = group
+        log.record(event)
     }
 
     /// Writes a notice line (see ``HAEvent/notice(_:reason:peer:ok:error:silence:node:at:)``).
@@ -39,9 +47,12 @@ final class HeartbeatEventRecorder: Sendable {
         peer: String? = nil,
         ok: Bool? = nil,
         error: String? = nil,
-        silence: Duration? = nil
+        silence: Duration? = nil,
+        group: String? = nil
     ) {
-        log.record(.notice(kind, reason: reason, peer: peer, ok: ok, error: error, silence: silence, node: log.node))
+        var event = HAEvent.notice(kind, reason: reason, peer: peer, ok: ok, error: error, silence: silence, node: log.node)
+        event.group = group
+        log.record(event)
     }
 
     func sentHeartbeat() {
