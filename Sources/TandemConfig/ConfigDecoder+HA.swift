@@ -4,7 +4,7 @@ extension ConfigDecoder {
     func decodeHA(_ node: Node, _ path: ConfigPath) -> HASettings? {
         let keys = [
             "listen", "peers", "key_file", "interval", "dead_after", "priority", "preempt", "preempt_delay",
-            "helper", "track", "vips", "announce", "log",
+            "helper", "track", "vips", "groups", "announce", "log",
         ]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
@@ -19,7 +19,14 @@ extension ConfigDecoder {
         let preemptDelay = optional(fields, "preempt_delay", default: .seconds(5), duration())
         let helper = optional(fields, "helper", default: HASettings.defaultHelperSocketPath, self.path)
         let track = optional(fields, "track", default: [], list(nonEmpty: false, decodeTrack))
-        let vips = required(fields, "vips", list(nonEmpty: true, decodeVIP))
+        let defaults = VIPGroupSettings(
+            name: VIPGroupSettings.implicitName,
+            vips: [],
+            priority: priority,
+            preempt: preempt,
+            preemptDelay: preemptDelay
+        )
+        let elections = decodeElections(fields, defaults: defaults)
         let announce = optional(fields, "announce", default: AnnounceSettings(), decodeAnnounce)
         let log = optional(fields, "log", self.path)
         if let listen {
@@ -28,7 +35,7 @@ extension ConfigDecoder {
                 report(path.key("peers").index(index), at: peer, "must differ from listen")
             }
         }
-        guard let listen, let peers, let keyFile, let vips else {
+        guard let listen, let peers, let keyFile, let elections else {
             return nil
         }
         return HASettings(
@@ -42,9 +49,86 @@ extension ConfigDecoder {
             preemptDelay: preemptDelay,
             helperSocketPath: helper,
             track: track,
-            vips: vips,
+            vips: elections.vips,
             announce: announce,
-            logPath: log
+            logPath: log,
+            declaredGroups: elections.groups
+        )
+    }
+
+    /// The VIPs and their elections: `vips` (the single-group form: groups nil) or `groups`, exactly one of them.
+    /// In the groups form `vips` is every group's VIPs in file order, the invariant `HASettings.vips` documents.
+    /// With both keys, the second in the file is the one reported, and only the first is decoded, so its errors
+    /// are not mixed with duplicates from the other.
+    private func decodeElections(
+        _ fields: MappingFields,
+        defaults: VIPGroupSettings
+    ) -> (vips: [VIPSettings], groups: [VIPGroupSettings]?)? {
+        switch (fields["vips"], fields["groups"]) {
+        case (nil, nil):
+            report(fields.path, line: fields.line, "expected exactly one of vips (a single group) or groups")
+            return nil
+        case (let vips?, let groups?):
+            let vipsFirst = (vips.mark?.line ?? 0) <= (groups.mark?.line ?? 0)
+            let (first, second) = vipsFirst ? ("vips", groups) : ("groups", vips)
+            report(
+                fields.path.key(vipsFirst ? "groups" : "vips"),
+                at: second,
+                "cannot be used with \(first): list every VIP under groups, or use vips alone for one group"
+            )
+            return nil
+        case (.some, nil):
+            return required(fields, "vips", list(nonEmpty: true, decodeVIP)).map { ($0, nil) }
+        case (nil, .some):
+            return required(fields, "groups") { node, path in self.decodeGroups(node, path, defaults: defaults) }
+                .map { (vips: $0.flatMap(\.vips), groups: $0) }
+        }
+    }
+
+    /// `groups`: a list of 1...`VIPGroupSettings.maximumCount` groups (items are decoded even past the limit,
+    /// so their own errors are reported too).
+    private func decodeGroups(_ node: Node, _ path: ConfigPath, defaults: VIPGroupSettings) -> [VIPGroupSettings]? {
+        let written = node.sequence?.count ?? 0
+        if written > VIPGroupSettings.maximumCount {
+            report(
+                path,
+                at: node,
+                "at most \(VIPGroupSettings.maximumCount) groups (they all travel in one heartbeat), got \(written)"
+            )
+        }
+        return list(nonEmpty: true) { self.decodeGroup($0, $1, defaults: defaults) }(node, path)
+    }
+
+    /// One item of `groups`; `priority`, `preempt` and `preempt_delay` default to the `ha:` section's.
+    private func decodeGroup(_ node: Node, _ path: ConfigPath, defaults: VIPGroupSettings) -> VIPGroupSettings? {
+        guard let fields = open(node, at: path, keys: ["name", "vips", "priority", "preempt", "preempt_delay"]) else {
+            return nil
+        }
+        let name = required(fields, "name", self.name)
+        if let name {
+            claimUnique(
+                name,
+                scope: "VIP group",
+                label: "group name",
+                path: path.key("name"),
+                line: fields["name"]?.mark?.line
+            )
+        }
+        // A group whose name is invalid is still named in messages about its VIPs, by its path.
+        let label = name ?? path.description
+        let vips = required(fields, "vips", list(nonEmpty: true) { self.decodeVIP($0, $1, group: label) })
+        let priority = optional(fields, "priority", default: defaults.priority, integer(in: 1...254))
+        let preempt = optional(fields, "preempt", default: defaults.preempt, bool)
+        let preemptDelay = optional(fields, "preempt_delay", default: defaults.preemptDelay, duration())
+        guard let name, let vips else {
+            return nil
+        }
+        return VIPGroupSettings(
+            name: name,
+            vips: vips,
+            priority: priority,
+            preempt: preempt,
+            preemptDelay: preemptDelay
         )
     }
 
@@ -98,6 +182,12 @@ extension ConfigDecoder {
     }
 
     func decodeVIP(_ node: Node, _ path: ConfigPath) -> VIPSettings? {
+        decodeVIP(node, path, group: nil)
+    }
+
+    /// A VIP item; `group` names the group it is in (nil in the single-group form), so an address in two
+    /// groups is reported with both: a VIP can have only one election deciding who holds it.
+    func decodeVIP(_ node: Node, _ path: ConfigPath, group: String?) -> VIPSettings? {
         guard let fields = open(node, at: path, keys: ["address", "interface"]) else {
             return nil
         }
@@ -113,13 +203,19 @@ extension ConfigDecoder {
             return name
         }
         if let address {
-            claimUnique(
-                address.address,
-                scope: "VIP",
-                label: "VIP address",
-                path: path.key("address"),
-                line: fields["address"]?.mark?.line
-            )
+            let line = fields["address"]?.mark?.line
+            if let group, let owner = vipGroups[address.address], owner.group != group {
+                let ownerLine = owner.line.map { " (line \($0))" } ?? ""
+                report(
+                    path.key("address"),
+                    line: line,
+                    "VIP address \"\(address.address)\" is in group \(owner.group)\(ownerLine) and in group \(group):"
+                        + " a VIP belongs to one group"
+                )
+            } else {
+                claimUnique(address.address, scope: "VIP", label: "VIP address", path: path.key("address"), line: line)
+                if let group, vipGroups[address.address] == nil { vipGroups[address.address] = (group, line) }
+            }
         }
         guard let address, let interface else {
             return nil

@@ -16,6 +16,8 @@ final class ConfigDecoder {
     var backendReferences: [(name: String, path: ConfigPath, line: Int?)] = []
     /// The backends of `mode: tcp` frontends, checked against layer-7-only settings once every backend is known.
     var layer4BackendReferences: [(name: String, path: ConfigPath, line: Int?)] = []
+    /// The group (and line) each VIP address was first given in, so an address in two groups names both.
+    var vipGroups: [String: (group: String, line: Int?)] = [:]
 
     init(file: String) {
         self.file = file

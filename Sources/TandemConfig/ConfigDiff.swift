@@ -49,11 +49,21 @@ public struct ConfigDiff: Sendable, Equatable {
     /// The server changes of each backend in both configurations whose servers differ, in configuration order.
     public var servers: [Servers] = []
     /// Node and HA keys that changed and are applied while running: `node.drain_timeout`, `ha.priority`,
-    /// `ha.preempt`, `ha.preempt_delay`, `ha.track` (a new `backends` penalty).
+    /// `ha.preempt`, `ha.preempt_delay`, `ha.track` (a new `backends` penalty), and a declared group's
+    /// numbers as `ha.groups[web-a].priority`, `.preempt`, `.preempt_delay`.
     public var applied: [String] = []
-    /// Keys that changed but are not applied, because the sockets, threads, keys or peers they describe are set
-    /// up once at start: the daemon must be restarted for them.
+    /// Keys that changed but are not applied, because the sockets, threads, keys, peers or elections they
+    /// describe are set up once at start: the daemon must be restarted for them. Groups are matched by name: a
+    /// group added or removed (a rename is both) is `ha.groups[web-c] (added)` / `(removed)`, new VIPs of a
+    /// group `ha.groups[web-a].vips`, the same groups in another order `ha.groups (order)`, and switching
+    /// between `ha.vips` and `ha.groups` is `ha.groups`.
     public var needsRestart: [String] = []
+    /// The elections whose numbers the runtime applies, one per group in force (`ha.groups` by name, or the
+    /// single group ``VIPGroupSettings/implicitName`` of `ha.vips`) whose `priority`, `preempt` or
+    /// `preempt_delay` differ once the new configuration is applied, with those keys; in the order of the
+    /// groups in force. The new numbers are that group's in `inForce(_:over:)`'s `ha.groups`. A group whose
+    /// VIPs also changed still gets its new numbers; its VIPs wait for the restart.
+    public var appliedGroups: [Changed] = []
 
     /// Compares `old` (in force) with `new` (just read and validated).
     public init(from old: TandemConfiguration, to new: TandemConfiguration) {
@@ -66,6 +76,13 @@ public struct ConfigDiff: Sendable, Equatable {
         }
         compareNode(old.node, new.node)
         compareHA(old.ha, new.ha)
+        if let before = old.ha, let wanted = new.ha {
+            let live = Self.live(wanted, over: before, trackApplied: applied.contains("ha.track"))
+            appliedGroups = zip(before.groups, live.groups).compactMap { before, after in
+                let keys = Self.electionKeys(before, after)
+                return keys.isEmpty ? nil : Changed(name: before.name, keys: keys)
+            }
+        }
     }
 
     /// The configuration in force once `new` is applied over `old`: every key that needs a restart keeps its old
@@ -75,14 +92,33 @@ public struct ConfigDiff: Sendable, Equatable {
         result.node = old.node
         result.node.drainTimeout = new.node.drainTimeout
         result.ha = old.ha
-        if var ha = old.ha, let wanted = new.ha {
-            ha.priority = wanted.priority
-            ha.preempt = wanted.preempt
-            ha.preemptDelay = wanted.preemptDelay
-            if ConfigDiff(from: old, to: new).applied.contains("ha.track") { ha.track = wanted.track }
-            result.ha = ha
+        if let ha = old.ha, let wanted = new.ha {
+            let trackApplied = ConfigDiff(from: old, to: new).applied.contains("ha.track")
+            result.ha = live(wanted, over: ha, trackApplied: trackApplied)
         }
         return result
+    }
+
+    /// `old` with what a reload applies from `new`: the election numbers (top level, and each declared group's
+    /// that `new` has by the same name) and, when `trackApplied`, the tracks. The groups, their names, order
+    /// and VIPs stay `old`'s.
+    private static func live(_ new: HASettings, over old: HASettings, trackApplied: Bool) -> HASettings {
+        var ha = old
+        ha.priority = new.priority
+        ha.preempt = new.preempt
+        ha.preemptDelay = new.preemptDelay
+        if trackApplied { ha.track = new.track }
+        if let wanted = new.declaredGroups, let groups = old.declaredGroups {
+            ha.declaredGroups = groups.map { group in
+                guard let target = wanted.first(where: { $0.name == group.name }) else { return group }
+                var result = group
+                result.priority = target.priority
+                result.preempt = target.preempt
+                result.preemptDelay = target.preemptDelay
+                return result
+            }
+        }
+        return ha
     }
 
     /// True when the new configuration is the one in force.
@@ -133,6 +169,7 @@ public struct ConfigDiff: Sendable, Equatable {
             ("ha.preempt_delay", old.preemptDelay != new.preemptDelay),
         ]
         applied += live.filter(\.1).map(\.0)
+        if old.declaredGroups != nil || new.declaredGroups != nil { compareGroups(old, new) }
         // The backends track's penalty is one number in the election; a gateway track is a prober started at start.
         if old.track != new.track {
             let sameShape =
@@ -147,11 +184,46 @@ public struct ConfigDiff: Sendable, Equatable {
             ("ha.interval", old.interval != new.interval),
             ("ha.dead_after", old.deadAfter != new.deadAfter),
             ("ha.helper", old.helperSocketPath != new.helperSocketPath),
-            ("ha.vips", old.vips != new.vips),
+            // In the groups form `vips` is derived from the groups, whose changes are named above.
+            ("ha.vips", old.declaredGroups == nil && new.declaredGroups == nil && old.vips != new.vips),
             ("ha.announce", old.announce != new.announce),
             ("ha.log", old.logPath != new.logPath),
         ]
         needsRestart += fixed.filter(\.1).map(\.0)
+    }
+
+    /// Declared groups matched by name: a group's numbers apply, everything else about the set of elections
+    /// (which groups, their order, their VIPs) is set up at start.
+    private mutating func compareGroups(_ old: HASettings, _ new: HASettings) {
+        guard let before = old.declaredGroups, let after = new.declaredGroups else {
+            needsRestart.append("ha.groups")
+            return
+        }
+        let names = Self.match(before, after, name: \.name) { old, new in
+            Self.electionKeys(old, new) + (old.vips != new.vips ? ["vips"] : [])
+        }
+        for changed in names.changed {
+            for key in changed.keys {
+                let entry = "ha.groups[\(changed.name)].\(key)"
+                if key == "vips" { needsRestart.append(entry) } else { applied.append(entry) }
+            }
+        }
+        needsRestart += names.added.map { "ha.groups[\($0)] (added)" }
+        needsRestart += names.removed.map { "ha.groups[\($0)] (removed)" }
+        let kept = Set(before.map(\.name)).intersection(after.map(\.name))
+        if before.map(\.name).filter(kept.contains) != after.map(\.name).filter(kept.contains) {
+            needsRestart.append("ha.groups (order)")
+        }
+    }
+
+    /// The keys of a group's election numbers that differ: those a reload applies.
+    private static func electionKeys(_ old: VIPGroupSettings, _ new: VIPGroupSettings) -> [String] {
+        let keys: [(String, Bool)] = [
+            ("priority", old.priority != new.priority),
+            ("preempt", old.preempt != new.preempt),
+            ("preempt_delay", old.preemptDelay != new.preemptDelay),
+        ]
+        return keys.filter(\.1).map(\.0)
     }
 
     /// The `backends` track's penalty, nil without one.

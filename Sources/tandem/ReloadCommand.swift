@@ -16,8 +16,10 @@ struct ReloadCommand: ParsableCommand {
             opened before finish their request and close after it; clients reconnect into the new \
             configuration. Servers that stay keep their run-time state: health, ejections, and what \
             `tandem server` set (drain, disable, weight) unless the file changed that same setting. \
-            ha.priority, ha.preempt, ha.preempt_delay and a backends track's penalty apply at once; other ha: \
-            and node: changes are listed as needing a restart and not applied (node.drain_timeout applies). \
+            ha.priority, ha.preempt, ha.preempt_delay and a backends track's penalty apply at once, and so do \
+            each of ha.groups' priority, preempt and preempt_delay (groups are matched by name); other ha: and \
+            node: changes, including groups added, removed, renamed or reordered and a group's VIPs, are listed \
+            as needing a restart and not applied (node.drain_timeout applies). \
             Like SIGHUP, it also reopens the heartbeat log and re-reads the heartbeat keys.
 
             Finds the admin socket from --admin, else from --config (its node.admin), else \

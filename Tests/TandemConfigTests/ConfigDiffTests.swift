@@ -115,4 +115,108 @@ import Testing
         )
         #expect(ConfigDiff(from: old, to: new).applied == ["ha.track"])
     }
+
+    // MARK: VIP groups
+
+    /// The design example with its `vips` replaced by two groups.
+    static let grouped = ConfigFixtures.designExample.replacingOccurrences(
+        of: """
+              vips:
+                - address: 198.18.0.100/24
+                  interface: eth0
+
+            """,
+        with: """
+              groups:
+                - name: web-a
+                  vips:
+                    - { address: 198.18.0.100/24, interface: eth0 }
+                - name: web-b
+                  priority: 100
+                  vips:
+                    - { address: 198.18.0.101/24, interface: eth0 }
+
+            """
+    )
+
+    private func groupDiff(_ edit: (String) -> String) throws -> ConfigDiff {
+        let old = try ConfigLoader.parse(yaml: Self.grouped, file: "old.yaml")
+        let new = try ConfigLoader.parse(yaml: edit(Self.grouped), file: "new.yaml")
+        return ConfigDiff(from: old, to: new)
+    }
+
+    /// In the single-group form the reload says what it always said, and names the implicit group for the
+    /// runtime.
+    @Test func singleGroupFormNamesTheImplicitGroup() throws {
+        let delay = try diff { $0.replacingOccurrences(of: "preempt_delay: 5s", with: "preempt_delay: 1s") }
+        #expect(delay.applied == ["ha.preempt_delay"] && delay.needsRestart.isEmpty)
+        #expect(delay.appliedGroups == [ConfigDiff.Changed(name: "default", keys: ["preempt_delay"])])
+        let vips = try diff { $0.replacingOccurrences(of: "198.18.0.100/24", with: "198.18.0.101/24") }
+        #expect(vips.needsRestart == ["ha.vips"] && vips.appliedGroups.isEmpty)
+    }
+
+    /// A group's numbers apply, named by group; a group inheriting a changed section default changes too.
+    @Test func groupNumbersApply() throws {
+        #expect(try groupDiff { $0 }.isEmpty)
+        let diff = try groupDiff {
+            $0.replacingOccurrences(of: "priority: 150", with: "priority: 140")
+                .replacingOccurrences(of: "priority: 100", with: "priority: 90\n      preempt: false")
+        }
+        #expect(
+            diff.applied == [
+                "ha.priority", "ha.groups[web-a].priority", "ha.groups[web-b].priority", "ha.groups[web-b].preempt",
+            ]
+        )
+        #expect(diff.needsRestart.isEmpty)
+        #expect(
+            diff.appliedGroups == [
+                ConfigDiff.Changed(name: "web-a", keys: ["priority"]),
+                ConfigDiff.Changed(name: "web-b", keys: ["priority", "preempt"]),
+            ]
+        )
+        #expect(diff.summary == ["applied: " + diff.applied.joined(separator: ", ")])
+
+        let old = try ConfigLoader.parse(yaml: Self.grouped, file: "old.yaml")
+        let new = try ConfigLoader.parse(
+            yaml: Self.grouped.replacingOccurrences(of: "priority: 100", with: "priority: 90"),
+            file: "new.yaml"
+        )
+        let inForce = ConfigDiff.inForce(new, over: old)
+        #expect(inForce.ha?.groups.map(\.priority) == [150, 90])
+        #expect(ConfigDiff(from: inForce, to: new).isEmpty)
+    }
+
+    /// Which groups there are, their names, order and VIPs are set up at start: a restart, naming the group.
+    /// The numbers of a group whose VIPs changed still apply; the configuration in force keeps the old groups.
+    @Test func groupStructureNeedsARestart() throws {
+        let vips = try groupDiff {
+            $0.replacingOccurrences(of: "198.18.0.101/24", with: "198.18.0.102/24")
+                .replacingOccurrences(of: "priority: 100", with: "priority: 90")
+        }
+        #expect(vips.needsRestart == ["ha.groups[web-b].vips"])
+        #expect(vips.applied == ["ha.groups[web-b].priority"])
+        #expect(vips.appliedGroups == [ConfigDiff.Changed(name: "web-b", keys: ["priority"])])
+        #expect(
+            vips.summary == [
+                "applied: ha.groups[web-b].priority", "needs a restart, not applied: ha.groups[web-b].vips",
+            ]
+        )
+
+        let renamed = try groupDiff { $0.replacingOccurrences(of: "name: web-b", with: "name: web-c") }
+        #expect(renamed.needsRestart == ["ha.groups[web-c] (added)", "ha.groups[web-b] (removed)"])
+        #expect(renamed.appliedGroups.isEmpty && renamed.applied.isEmpty)
+
+        let old = try ConfigLoader.parse(yaml: Self.grouped, file: "old.yaml")
+        var new = old
+        new.ha?.declaredGroups?.reverse()
+        #expect(ConfigDiff(from: old, to: new).needsRestart == ["ha.groups (order)"])
+        new.ha?.declaredGroups?.removeLast()
+        #expect(ConfigDiff(from: old, to: new).needsRestart == ["ha.groups[web-a] (removed)"])
+        #expect(ConfigDiff.inForce(new, over: old).ha == old.ha)
+
+        let single = try ConfigLoader.parse(yaml: ConfigFixtures.designExample, file: "single.yaml")
+        #expect(ConfigDiff(from: single, to: old).needsRestart == ["ha.groups"])
+        #expect(ConfigDiff(from: old, to: single).needsRestart == ["ha.groups"])
+        #expect(ConfigDiff.inForce(single, over: old).ha == old.ha)
+    }
 }

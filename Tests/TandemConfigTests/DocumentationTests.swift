@@ -177,6 +177,52 @@ import Testing
         #expect(count >= 4, "only \(count) complete examples found")
     }
 
+    /// Every `deploy/examples/**/*.yaml`, as paths from the root.
+    static func deployExamples() throws -> [String] {
+        let directory = root.appendingPathComponent("deploy/examples")
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        var files: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix(".yaml") { files.append("deploy/examples/" + path) }
+        }
+        return files.sorted()
+    }
+
+    /// The deployment examples validate, and each folder's `lb-a.yaml` and `lb-b.yaml` are one pair: each
+    /// node's peer is the other's listen address, they have the same elections (names and VIPs), and every
+    /// election has a preferred node (different priorities), as `install.sh` and the guide assume.
+    @Test func deployExamplesAreValidPairs() throws {
+        let files = try Self.deployExamples()
+        #expect(files.contains("deploy/examples/lb-a.yaml"))
+        #expect(files.contains("deploy/examples/active-active/lb-b.yaml"))
+        var configurations: [String: TandemConfiguration] = [:]
+        for file in files {
+            do {
+                configurations[file] = try ConfigLoader.load(path: Self.root.appendingPathComponent(file).path)
+            } catch {
+                Issue.record("\(file) does not validate:\n\(error)")
+            }
+        }
+        for a in files where a.hasSuffix("/lb-a.yaml") {
+            let b = String(a.dropLast("lb-a.yaml".count)) + "lb-b.yaml"
+            guard let nodeA = configurations[a]?.ha, let nodeB = configurations[b]?.ha else {
+                Issue.record("\(a) has no valid HA partner \(b)")
+                continue
+            }
+            let mirrored = nodeA.peers == [nodeB.listen] && nodeB.peers == [nodeA.listen]
+            #expect(mirrored, "\(a), \(b): not each other's peer")
+            #expect(nodeA.groups.map(\.name) == nodeB.groups.map(\.name), "\(a), \(b): different groups")
+            #expect(nodeA.vips == nodeB.vips, "\(a), \(b): different VIPs")
+            for (groupA, groupB) in zip(nodeA.groups, nodeB.groups) {
+                #expect(groupA.vips == groupB.vips, "\(a), \(b): group \(groupA.name) has different VIPs")
+                let preferred = groupA.priority != groupB.priority
+                #expect(preferred, "\(a), \(b): group \(groupA.name) has no preferred node")
+            }
+        }
+        let activeActive = try #require(configurations["deploy/examples/active-active/lb-a.yaml"]?.ha)
+        #expect(activeActive.declaredGroups?.map(\.name) == ["web-a", "web-b"])
+    }
+
     /// Every `Name.swift` or `path/name.sh` the docs name (in backticks) is a file of the repository (found by its
     /// path's end, so `Server/ProxyServer.swift` names `Sources/TandemProxy/Server/ProxyServer.swift`).
     @Test func namedFilesExist() throws {
