@@ -77,11 +77,16 @@ sleep 1    # both servers healthy on both nodes
 seen=""
 for i in 1 2 3 4; do seen+=" $(ip netns exec "$ns_cl" curl -fs -m 1 "http://$A:81/")"; done
 [[ $seen == *be1* && $seen == *be2* ]] || fail "without a cookie, sticky should balance over both servers: $seen"
-ip netns exec "$ns_cl" curl -fs -m 1 -c "$dir/jar" -o "$dir/first.txt" "http://$A:81/" || fail "sticky through web-a"
+# One name for both VIPs, as DNS would give it (curl keeps cookies per host name): app.test is resolved by
+# --resolve alone, nothing is looked up.
+ip netns exec "$ns_cl" curl -fs -m 1 --resolve "app.test:81:$A" -c "$dir/jar" -o "$dir/first.txt" \
+    "http://app.test:81/" || fail "sticky through web-a"
+grep -q TANDEM_SRV "$dir/jar" || fail "no persistence cookie was set"
 pinned=$(awk '{print $3}' "$dir/first.txt")
 for i in $(seq 1 10); do
     for vip in $A $B; do
-        got=$(ip netns exec "$ns_cl" curl -fs -m 1 -b "$dir/jar" "http://$vip:81/" | awk '{print $3}')
+        got=$(ip netns exec "$ns_cl" curl -fs -m 1 --resolve "app.test:81:$vip" -b "$dir/jar" "http://app.test:81/" |
+            awk '{print $3}')
         [[ $got == "$pinned" ]] || fail "the cookie pinned to $pinned, but $vip:81 answered from '$got'"
     done
 done

@@ -27,6 +27,8 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var holdMs: Double
     /// Whether the handover completed and the service came back.
     public var passed: Bool
+    /// The VIP groups drilled (nodes with `ha.groups` only).
+    public var groups: [String]?
 
     public init(
         probe: String,
@@ -56,6 +58,7 @@ public struct DrillReport: Codable, Sendable, Equatable {
         self.peerState = peerState
         self.holdMs = handover.holdMs
         self.passed = handover.handoverMs != nil && outage.duration != nil && peerState == "ACTIVE"
+        self.groups = handover.groups
     }
 
     /// The report for people.
@@ -65,7 +68,7 @@ public struct DrillReport: Codable, Sendable, Equatable {
         }
         let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let lines: [(String, String)] = [
-            ("drill", passed ? "passed: \(peer) took over" : "FAILED"),
+            ("drill", passed ? "passed: \(peer) took over" + (groups.map { " " + $0.joined(separator: ", ") } ?? "") : "FAILED"),
             ("probe", "\(probe) every \(ms(intervalMs)), timeout \(ms(timeoutMs)), new connection each"),
             ("handover", "\(ms(handoverMs)) (\(node) stepped down → \(peer) ACTIVE)"),
             ("outage", outageMs == nil ? "service did not come back during the drill" : ms(outageMs)),
