@@ -81,7 +81,8 @@ struct HeartbeatServiceFaultTests {
         #expect(controller.calls.withLock { $0.first } == "release")  // at start: nothing left from a crash
         controller.failing.withLock { $0 = false }
         #expect(await eventually(within: .seconds(5)) { node.status().state == .active })
-        #expect(node.status().vipProblem == nil)
+        // The problem clears when the claim succeeds, a moment after the decision to claim.
+        #expect(await eventually(within: .seconds(2)) { node.status().vipProblem == nil })
         run.cancel()
         _ = try? await run.value
         #expect(controller.calls.withLock { $0.suffix(2) } == ["release", "disarm"])
