@@ -55,6 +55,7 @@ export PAIR_EXTRA_BACKENDS="  - name: sticky
     $two_servers"
 write_config lb-a 150 11 12 200ms
 write_config lb-b 100 12 11 200ms
+sed -i 's|^  threads: 1$|  threads: 1\n  stats: { bind: "127.0.0.1:9180" }|' "$dir/lb-a.yaml"    # in lb-a's namespace
 "$tandem" check --config "$dir/lb-a.yaml" >"$dir/check.out" 2>&1 || fail "lb-a.yaml does not check: $(cat "$dir/check.out")"
 start_helper lb-a; start_helper lb-b
 start_daemon lb-a; start_daemon lb-b
@@ -71,6 +72,19 @@ for vip in $A $B; do
     wait_until 5 ip netns exec "$ns_cl" curl -fs -m 1 -o /dev/null "http://$vip/" || fail "$vip does not answer"
 done
 echo "both healthy: lb-a ACTIVE for web-a, lb-b ACTIVE for web-b; both VIPs answer"
+ip netns exec "$ns_a" curl -fs -m 2 http://127.0.0.1:9180/metrics >"$dir/metrics.txt" || fail "lb-a's /metrics"
+python3 - "$dir/metrics.txt" <<'PY' || fail "the metrics do not carry the groups: $(grep tandem_ha_state "$dir/metrics.txt")"
+import re, sys
+values = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'tandem_ha_state\{(.*)\} (\S+)', line)
+    if m:
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        values[(labels["group"], labels["state"])] = float(m.group(2))
+assert values[("web-a", "ACTIVE")] == 1 and values[("web-b", "STANDBY")] == 1, values
+assert values[("web-a", "STANDBY")] == 0 and values[("web-b", "ACTIVE")] == 0, values
+print("metrics: tandem_ha_state{group=\"web-a\",state=\"ACTIVE\"} 1 and {group=\"web-b\",state=\"STANDBY\"} 1 on lb-a")
+PY
 
 # --- 2. persistence and source_hash through both VIPs at once ---------------------------------------------
 sleep 1    # both servers healthy on both nodes
