@@ -8,7 +8,8 @@
 #      comes back by preemption when its hold ends.
 #   4. lb-a's daemon crashes: lb-b holds both within 400 ms (the farewell; less than the dead window); lb-a
 #      returns: web-a comes back to it, web-b never moves. No VIP ever has two holders in the samples.
-#   5. The heartbeat log names the group of every transition.
+#   5. A reload raises lb-b's priority in web-a: applied at once, lb-b preempts web-a.
+#   6. The heartbeat log names the group of every transition; the metrics carry the group.
 # Usage: active-active.sh PATH/TO/tandem   (root)   Addresses: 198.18.0.0/24 only.
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
@@ -149,7 +150,20 @@ holders_are lb-a lb-b || fail "web-a did not come back to lb-a (holders: $(holde
 sample_holders 1
 echo "lb-a back: web-a preempted back to lb-a, web-b stayed on lb-b; never two holders"
 
-# --- 5. the heartbeat log names the groups ----------------------------------------------------------------------
+# --- 5. a reload changes one group's priority ----------------------------------------------------------------
+python3 - "$dir/lb-b.yaml" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read().replace("- name: web-a\n      priority: 100", "- name: web-a\n      priority: 200", 1)
+open(path, "w").write(text)
+PY
+grep -q "priority: 200" "$dir/lb-b.yaml" || fail "the test could not raise web-a's priority in lb-b.yaml"
+"$tandem" reload --admin "$dir/lb-b.admin" >"$dir/reload.out" 2>&1 || fail "reload failed: $(cat "$dir/reload.out")"
+grep -q "HA group web-a: priority 200" "$dir/reload.out" || fail "the reload did not apply web-a's priority: $(cat "$dir/reload.out")"
+wait_until 5 holders_are lb-b lb-b || fail "lb-b (web-a at 200 now) did not preempt web-a"
+echo "reload: lb-b's web-a priority 100 → 200 applied at once; lb-b preempted web-a ($(grep -c . "$dir/reload.out") report lines)"
+
+# --- 6. the heartbeat log names the groups ----------------------------------------------------------------------
 grep -q '"event":"transition","group":"web-a"' "$dir/lb-b.ha.log" || fail "lb-b's heartbeat log has no web-a transition"
 grep -q '"event":"transition","group":"web-b"' "$dir/lb-b.ha.log" || fail "lb-b's heartbeat log has no web-b transition"
 echo "PASS: active-active groups"
