@@ -77,7 +77,8 @@ left=$(status_field lb-a 's["ha"].get("holdRemainingMs") or 0')
 wait_until 3 holder_is lb-a || fail "the operator's failover did not hand the VIP back to lb-a (holders: $(holders))"
 [[ $(status_field lb-a 's["ha"]["steppedDown"]') == False ]] || fail "lb-a is still held after the failover to it"
 echo "failover beats a hold: lb-a (held ${left} ms more) took the VIP back from lb-b"
-wait_until 5 test "$(status_field lb-b 's["ha"]["steppedDown"]')" = False || fail "lb-b's own 2 s hold did not end"
+not_held() { [[ $(status_field "$1" 's["ha"]["steppedDown"]') == False ]]; }    # re-read at every poll
+wait_until 5 not_held lb-b || fail "lb-b's own 2 s hold did not end"
 wait_until 5 state_is lb-b STANDBY || fail "lb-b not STANDBY after handing back"
 
 # --- planned failover with a keep-alive client ----------------------------------------------------------
