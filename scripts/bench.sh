@@ -9,6 +9,7 @@
 #   BENCH_SCENARIOS="c16 c256 c1000 round_robin@2 idle body" scripts/bench.sh
 #   BENCH_SCENARIOS="round_robin access_log access_log_json" BENCH_PROXY_THREADS=1 scripts/bench.sh
 #   BENCH_SCENARIOS="access_log_ab access_log_ab_json" BENCH_AB_ROUNDS=10 scripts/bench.sh
+#   BENCH_SCENARIOS=metrics_ab scripts/bench.sh
 #
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
@@ -27,6 +28,9 @@
 # varies by a few percent on a shared 2-core machine: repeat it). Bounded: BENCH_AB_ROUNDS × BENCH_AB_SECONDS × 2.
 # metrics: round_robin with Tandem's stats listener on (node.stats) and /metrics scraped every second during the run
 # (Prometheus' default is 15 s); run with round_robin, the report quotes what the metrics cost Tandem.
+# metrics_ab: the metrics' cost measured as access_log_ab measures the log's: two Tandem processes at once, one with
+# node.stats on and its /metrics scraped every second (for the whole run), one without, loaded in turn, the roles
+# swapped halfway; the report adds the scrapes answered.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
@@ -59,7 +63,7 @@ connect_workers=${BENCH_CONNECT_WORKERS:-4}
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
-        access_log | access_log_json | access_log_ab | access_log_ab_json | metrics) ;;
+        access_log | access_log_json | access_log_ab | access_log_ab_json | metrics | metrics_ab) ;;
         l4_stream | l4_connect) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
@@ -74,7 +78,7 @@ swift build -c release --product tandem >/dev/null 2>&1 || swift build -c releas
 tandem="$ROOT/.build/release/tandem"
 
 dir=$(mktemp -d /tmp/tandem-bench.XXXXXX)
-proxy_pid="" holder_pid="" sampler_pid="" iperf_pid="" echo_pid="" client_pid="" ab_pid=""
+proxy_pid="" holder_pid="" sampler_pid="" iperf_pid="" echo_pid="" client_pid="" ab_pid="" scraper_pid=""
 # stop_child PID — stops a child of this script if it still runs and reaps it; prints nothing.
 stop_child() {
     [[ -n "$1" ]] || return 0
@@ -83,7 +87,7 @@ stop_child() {
 }
 cleanup() {
     stop_child "$holder_pid"; stop_child "$sampler_pid"; stop_child "$client_pid"; stop_child "$proxy_pid"
-    stop_child "$iperf_pid"; stop_child "$echo_pid"; stop_child "$ab_pid"
+    stop_child "$iperf_pid"; stop_child "$echo_pid"; stop_child "$ab_pid"; stop_child "$scraper_pid"
     stop_pidfile "$dir/be1/nginx.pid"; stop_pidfile "$dir/be2/nginx.pid"
     rm -rf "$dir"
 }
@@ -495,21 +499,30 @@ run_l4_connect() {
     summary_row "$name" - - - - - - - - "$rate" "$cpu"
 }
 
-# run_access_log_ab NAME FORMAT — the A/B measurement of the access log (see the header); prints nothing, adds its
+# run_ab NAME WHAT — the A/B measurement of one feature's cost (see the header): WHAT is text or json (the access log
+# in that format, to a file) or metrics (node.stats on, its /metrics scraped every second); prints nothing, adds its
 # rows to log_costs.
-run_access_log_ab() {
-    local name=$1 format=$2 rounds=${BENCH_AB_ROUNDS:-8} each=${BENCH_AB_SECONDS:-3} half side port pid r x n before
-    local -A pids=() ports=() ticks=([log]=0 [plain]=0) requests=([log]=0 [plain]=0)
+run_ab() {
+    local name=$1 what=$2 rounds=${BENCH_AB_ROUNDS:-8} each=${BENCH_AB_SECONDS:-3} half side port pid r x n before
+    local feature="the access log" stats_port=""
+    local -A pids=() ports=() ticks=([with]=0 [without]=0) requests=([with]=0 [without]=0)
     [[ $rounds =~ ^[1-9][0-9]?$ && $each =~ ^[1-9][0-9]?$ ]] || die "BENCH_AB_ROUNDS and BENCH_AB_SECONDS: 1 to 99"
+    [[ $what == metrics ]] && feature="the metrics"
+    : >"$dir/ab-scrapes.txt"
     for half in 0 1; do
-        log "$name: tandem with and without the log, roles $((half + 1)) of 2"
-        for side in log plain; do
+        log "$name: tandem with and without $feature, roles $((half + 1)) of 2"
+        for side in with without; do
             ports[$side]=$(free_port)
-            local access_log=""
-            [[ $side == log ]] && access_log="log: { file: $dir/ab-access.log, format: $format }"
-            # The process started first is the one with the log in the first half, the other in the second.
+            local access_log="" stats=""
+            if [[ $side == with && $what == metrics ]]; then
+                stats_port=$(free_port)
+                stats=", stats: { bind: \"127.0.0.1:$stats_port\" }"
+            elif [[ $side == with ]]; then
+                access_log="log: { file: $dir/ab-access.log, format: $what }"
+            fi
+            # The process started first is the one with the feature in the first half, the other in the second.
             cat >"$dir/ab-$side.yaml" <<YAML
-node: { name: $side, threads: $proxy_threads, drain_timeout: 1s, admin: $dir/ab-$side.sock }
+node: { name: $side, threads: $proxy_threads, drain_timeout: 1s, admin: $dir/ab-$side.sock$stats }
 frontends:
   - name: web
     bind: 127.0.0.1:${ports[$side]}
@@ -525,15 +538,25 @@ backends:
       - { name: be2, address: 127.0.0.1:$p2 }
 YAML
         done
-        for side in $([[ $half == 0 ]] && echo log plain || echo plain log); do
+        for side in $([[ $half == 0 ]] && echo with without || echo without with); do
             "$tandem" run --config "$dir/ab-$side.yaml" --log-level warning 2>"$dir/ab-$side.err" & pids[$side]=$!
             # Where the cleanup trap finds them.
-            [[ $side == log ]] && proxy_pid=${pids[log]} || ab_pid=${pids[plain]}
+            [[ $side == with ]] && proxy_pid=${pids[with]} || ab_pid=${pids[without]}
             wait_for_port 127.0.0.1 "${ports[$side]}" || { cat "$dir/ab-$side.err"; die "tandem ($side) did not start"; }
             wrk -t"$threads" -c"$wrk_connections" -d2s "http://127.0.0.1:${ports[$side]}/" >/dev/null 2>&1 || true
         done
+        if [[ -n $stats_port ]]; then
+            # One scrape a second for the whole half (both arms' turns: only the metrics arm's CPU is counted, and
+            # only while it is loaded), bounded.
+            (for _ in $(seq 1 $((rounds / 2 * 2 * each + 5))); do
+                curl -s -o /dev/null -m 1 -w '%{http_code}\n' "http://127.0.0.1:$stats_port/metrics" \
+                    >>"$dir/ab-scrapes.txt" || true    # a failed scrape is counted in the report, not fatal
+                sleep 1
+            done) &
+            scraper_pid=$!
+        fi
         for ((r = 0; r < rounds / 2; r++)); do
-            for x in $( ((r % 2 == 0)) && echo log plain || echo plain log); do
+            for x in $( ((r % 2 == 0)) && echo with without || echo without with); do
                 pid=${pids[$x]} port=${ports[$x]}
                 before=$(cpu_ticks "$pid")
                 n=$(wrk -t"$threads" -c"$wrk_connections" -d"${each}s" "http://127.0.0.1:$port/" 2>&1 |
@@ -541,17 +564,23 @@ YAML
                 ticks[$x]=$((ticks[$x] + $(cpu_ticks "$pid") - before)) requests[$x]=$((requests[$x] + ${n:-0}))
             done
         done
-        stop_child "${pids[log]}"; stop_child "${pids[plain]}"; proxy_pid="" ab_pid=""
+        stop_child "$scraper_pid"; scraper_pid=""
+        stop_child "${pids[with]}"; stop_child "${pids[without]}"; proxy_pid="" ab_pid=""
     done
-    log_costs+=("$(awk -v n="$name" -v tl="${ticks[log]}" -v nl="${requests[log]}" -v tp="${ticks[plain]}" \
-        -v np="${requests[plain]}" -v s=$((rounds / 2 * 2 * each)) -v hz="$ticks_per_second" 'BEGIN {
+    log_costs+=("$(awk -v n="$name" -v tl="${ticks[with]}" -v nl="${requests[with]}" -v tp="${ticks[without]}" \
+        -v np="${requests[without]}" -v s=$((rounds / 2 * 2 * each)) -v hz="$ticks_per_second" 'BEGIN {
         if (nl == 0 || np == 0) { printf "%-18s failed: no requests", n; exit }
         cl = tl * 1e6 / hz / nl; cp = tp * 1e6 / hz / np
         printf "%-18s A/B: req/s %.0f with, %.0f without (%+.1f%%); CPU µs/req %.1f with, %.1f without (%+.1f%%)",
             n, nl / s, np / s, (nl / np - 1) * 100, cl, cp, (cl / cp - 1) * 100 }')")
-    log_costs+=("$(printf '%-18s lines %s for %s measured requests (and the warm-ups)' "$name" \
-        "$(wc -l <"$dir/ab-access.log")" "${requests[log]}")")
-    rm -f "$dir/ab-access.log"
+    if [[ $what == metrics ]]; then
+        log_costs+=("$(printf '%-18s scrapes %s answered 200 of %s (one a second, both halves)' "$name" \
+            "$(grep -c '^200$' "$dir/ab-scrapes.txt")" "$(wc -l <"$dir/ab-scrapes.txt")")")
+    else
+        log_costs+=("$(printf '%-18s lines %s for %s measured requests (and the warm-ups)' "$name" \
+            "$(wc -l <"$dir/ab-access.log")" "${requests[with]}")")
+        rm -f "$dir/ab-access.log"
+    fi
 }
 
 results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=()
@@ -570,16 +599,17 @@ for entry in $scenarios; do
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
-        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json) ;;
+        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json | metrics_ab) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
     if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
     if [[ $scenario == l4_* ]]; then "run_$scenario" "$entry"; continue; fi
     if [[ $scenario == access_log_ab* ]]; then
-        run_access_log_ab "$entry" "$([[ $scenario == *_json ]] && echo json || echo text)"
+        run_ab "$entry" "$([[ $scenario == *_json ]] && echo json || echo text)"
         continue
     fi
+    if [[ $scenario == metrics_ab ]]; then run_ab "$entry" metrics; continue; fi
     port=$(free_port)
     log "$entry: tandem"
     start_tandem "$port" "$tb" "$persistence"
@@ -644,7 +674,8 @@ if ((${#results[@]})); then
 fi
 if ((${#log_costs[@]})); then
     echo
-    echo "costs: Tandem with log: (text or JSON, to a file) or metrics (node.stats, scraped every second) against round_robin without; HAProxy with option httplog"
+    echo "costs: Tandem with log: (text or JSON, to a file) or metrics (node.stats, scraped every second) against" \
+        "round_robin without (NAME_ab: two processes, A/B); HAProxy with option httplog"
     printf '%s\n' "${log_costs[@]}"
 fi
 if ((${#idle_results[@]})); then

@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
-# The one-command demonstration of a Tandem pair failing over and back, on the two-host lab
-# (scripts/lab.sh: network namespaces on one machine, 198.18.0.0/24 only, VIP 198.18.0.100).
+# The one-command demonstration of a Tandem pair failing over and back, on the pair lab of the end-to-end checks
+# (scripts/lib/ha-pair.sh: network namespaces on one machine, 198.18.0.0/24 only, VIP 198.18.0.100).
 #
-# As root on a fresh Debian machine: installs what is missing, builds Tandem (release), brings the lab up,
-# runs `tandem vip-helper` + `tandem run` on lb-a (priority 150) and lb-b (priority 100) with configs
-# derived from deploy/examples/, sends a client load through the VIP (one GET every 10 ms on a new
-# connection, and one every 10 ms on a keep-alive connection; 200 ms timeout each), kills lb-a, lets lb-b
-# take over, brings lb-a back (preempt returns the VIP to it after 3 s), and prints a report: who was
-# ACTIVE when, requests ok/failed, and the client-visible outage of the failover and of the failback.
-# Always tears down (processes by pid, then `scripts/lab.sh down`). Takes under 5 minutes once built;
-# exit 0 when the verdict is PASS, 1 otherwise.
+# As root on a fresh Debian machine: installs what is missing, builds Tandem (release), brings the lab up with two
+# backends (198.18.0.21:80 and 198.18.0.22:80), runs `tandem vip-helper` + `tandem run` on lb-a (priority 150) and
+# lb-b (priority 100) with the configs of deploy/examples/ (the paths moved into the work directory, a 3 s preempt
+# delay), sends a client load through the VIP with `tandem probe --lines` in the client namespace, one process per
+# stream (a GET every 10 ms on a new connection each, and one every 10 ms on one keep-alive connection; 200 ms
+# timeout each), kills lb-a the way a host dies, lets lb-b take over, brings lb-a back (preempt returns the VIP to
+# it after 3 s), and prints a report (scripts/demo/report.py): who was ACTIVE when, probes ok/failed, and the
+# client-visible outage of the failover and of the failback per stream. Always tears down (ha-pair.sh's trap:
+# processes by pid, then the namespaces). Takes under a minute once built; exit 0 when the verdict is PASS,
+# 1 otherwise.
 #
-# Environment: TANDEM_BIN=PATH uses that binary instead of building (e.g. .build/debug/tandem);
-# LAB_PREFIX / LAB_STATE as for scripts/lab.sh; DEMO_KEEP=1 keeps the work directory (configs, logs).
-set -euo pipefail
+# Environment: TANDEM_BIN=PATH uses that binary instead of building (e.g. .build/debug/tandem); DEMO_KEEP=1 keeps
+# the work directory (configs, daemon and helper logs, the probes' lines, the status rounds).
+set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
+# ha-pair.sh skips without root, as a check does; the demo refuses.
 [[ $(id -u) -eq 0 ]] || die "the demo needs root (network namespaces); run: sudo scripts/demo.sh"
-export LAB_PREFIX=${LAB_PREFIX:-tdm} LAB_STATE=${LAB_STATE:-/run/tandem-lab}
-VIP=198.18.0.100
-PERIOD_MS=10 TIMEOUT_MS=200 MAX_OUTAGE_MS=2000
-here="$ROOT/scripts/demo"
+ensure_packages ip:iproute2 python3:python3 curl:curl ping:iputils-ping
 
-ensure_packages ip:iproute2 nginx:nginx-light curl:curl python3:python3 openssl:openssl
+PERIOD_MS=10 TIMEOUT_MS=200 MAX_OUTAGE_MS=2000
+# What the demo serves and measures: the VIPs (on eth0, /24) and the probe streams, "NAME URL MODE" each (MODE new:
+# a new connection per probe; keep-alive: one kept connection). A variant adds to these lists.
+VIPS=(198.18.0.100)
+STREAMS=("new http://198.18.0.100/ new" "keep-alive http://198.18.0.100/ keep-alive")
+here="$ROOT/scripts/demo"
 
 if [[ -n "${TANDEM_BIN:-}" ]]; then
     tandem=$(readlink -f "$TANDEM_BIN")
@@ -36,35 +41,16 @@ else
     tandem="$ROOT/.build/release/tandem"
 fi
 
-dir=$(mktemp -d /tmp/tandem-demo.XXXXXX)
-declare -A pid_of=()        # helper-lb-a, daemon-lb-a, ..., prober, poller → pid
-ns() { echo "$LAB_PREFIX-$1"; }
-
-cleanup() {
-    local status=$? pid
-    trap - EXIT INT TERM
-    set +e
-    for pid in "${pid_of[@]}"; do [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; done
-    for pid in "${pid_of[@]}"; do [[ -n "$pid" ]] && wait "$pid" 2>/dev/null; done
-    bash "$ROOT/scripts/lab.sh" down >/dev/null 2>&1 || true
-    if [[ -n "${DEMO_KEEP:-}" ]]; then log "work directory kept: $dir"; else rm -rf "$dir"; fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# failed MESSAGE — prints the tails of the logs, then dies (the trap tears down).
-failed() {
-    local file
-    for file in "$dir"/*.log; do [[ -f "$file" ]] && { echo "--- $file"; tail -n 20 "$file"; } >&2; done
-    die "$*"
-}
-
-# mark KEY TEXT... — records a demo action with its CLOCK_MONOTONIC time (the clock the probes use).
-mark() { python3 -c 'import sys, time; print(f"{time.monotonic():.6f}", *sys.argv[1:])' "$@" >>"$dir/events.txt"; }
+# The backends the examples name; DEMO_KEEP keeps ha-pair.sh's work directory.
+tag="dm$$"
+export PAIR_BACKENDS="198.18.0.21:80 198.18.0.22:80" PAIR_KEEP_DIR=${DEMO_KEEP:-}
+source "$ROOT/scripts/lib/ha-pair.sh"
 
 # Status polls spawn processes: every 100 ms is enough and leaves the CPU to the client load.
 export WAIT_POLL=0.1
+
+# mark KEY TEXT... — records a demo action with its CLOCK_MONOTONIC time (the clock the probes' lines use).
+mark() { python3 -c 'import sys, time; print(f"{time.monotonic():.6f}", *sys.argv[1:])' "$@" >>"$dir/events.txt"; }
 
 # pause_until START SECONDS — sleeps until SECONDS after START (an $EPOCHREALTIME), so the steps of the
 # sequence keep their spacing however long the commands between them took.
@@ -74,28 +60,22 @@ pause_until() {
     sleep "$left"
 }
 
-state_of() {
-    "$tandem" status --json --admin "$dir/$1.admin" 2>/dev/null |
-        python3 -c 'import json, sys; print(json.load(sys.stdin)["ha"]["state"])' 2>/dev/null || echo down
+state_of() { status_field "$1" 's["ha"]["state"]' || echo down; }
+vips_answer() {
+    local vip
+    for vip in "${VIPS[@]}"; do ip netns exec "$ns_cl" curl -fs -m 1 -o /dev/null "http://$vip/" || return 1; done
 }
-state_is() { [[ $(state_of "$1") == "$2" ]]; }
-vip_answers() { ip netns exec "$(ns client)" curl -fs -m 1 -o /dev/null "http://$VIP/"; }
-vip_on() { ip -n "$(ns "$1")" -4 -o addr show dev eth0 | grep -q " $VIP/"; }
+vips_on() { # NODE — true when NODE holds every VIP
+    local vip
+    for vip in "${VIPS[@]}"; do [[ " $(holders "$vip") " == *" $1 "* ]] || return 1; done
+}
 
-# --- lab, key, configs ------------------------------------------------------------------------------------
-log "bringing the lab up (prefix $LAB_PREFIX)"
-if ip netns list | grep -q "^$LAB_PREFIX-"; then
-    log "removing a lab left over with prefix $LAB_PREFIX"
-    bash "$ROOT/scripts/lab.sh" down >/dev/null
-fi
-bash "$ROOT/scripts/lab.sh" up
+# --- lab, configs, pair -------------------------------------------------------------------------------------------
+log "bringing the lab up (namespaces $tag-*)"
+make_lab
 
-umask 077
-echo "1 $(openssl rand -hex 32)" >"$dir/ha.key"      # same key on both nodes, mode 0600
-umask 022
-
-# derive_config NODE — deploy/examples/NODE.yaml with the paths moved into the work directory and a 3 s
-# preempt delay; addresses, priorities, preempt and the tracks are kept as the example has them.
+# derive_config NODE — deploy/examples/NODE.yaml with the paths moved into the work directory and a 3 s preempt
+# delay; addresses, priorities, preempt, the tracks, the VIP and the backends are kept as the example has them.
 derive_config() {
     local node=$1 example="$ROOT/deploy/examples/$1.yaml" out="$dir/$1.yaml" key
     sed -e "s|^\(  admin:\).*|\1 $dir/$node.admin|" \
@@ -104,44 +84,39 @@ derive_config() {
         -e "s|^\(  log:\).*|\1 $dir/$node.heartbeat.log|" \
         -e "s|^\(  preempt_delay:\).*|\1 3s|" "$example" >"$out"
     for key in "admin: $dir/" "key_file: $dir/" "helper: $dir/" "log: $dir/" "preempt_delay: 3s" "preempt: true"; do
-        grep -q "^  $key" "$out" || die "$example has no '${key%% *}' line where the demo expects one"
+        grep -q "^  $key" "$out" || fail "$example has no '${key%% *}' line where the demo expects one"
     done
-    "$tandem" check --config "$out" >/dev/null || { "$tandem" check --config "$out"; die "$out is not valid"; }
+    "$tandem" check --config "$out" >/dev/null || { "$tandem" check --config "$out"; fail "$out is not valid"; }
 }
 derive_config lb-a
 derive_config lb-b
 
-# start_node NODE — the VIP helper and the daemon in the node's namespace (`ip netns exec` execs, so $! is
-# the tandem process itself).
-start_node() {
-    local node=$1
-    ip netns exec "$(ns "$node")" "$tandem" vip-helper --socket "$dir/$node.vip.sock" --allow "$VIP/24@eth0" \
-        --garp-count 3 --garp-spacing 50 >>"$dir/$node.helper.log" 2>&1 &
-    pid_of[helper-$node]=$!
-    wait_until 5 test -S "$dir/$node.vip.sock" || failed "the VIP helper of $node did not start"
-    ip netns exec "$(ns "$node")" "$tandem" run --config "$dir/$node.yaml" >>"$dir/$node.daemon.log" 2>&1 &
-    pid_of[daemon-$node]=$!
-}
-
 log "starting the VIP helper and the daemon on lb-a (priority 150) and lb-b (priority 100)"
-start_node lb-a
-start_node lb-b
-wait_until 20 state_is lb-a ACTIVE || failed "lb-a did not become ACTIVE (state: $(state_of lb-a))"
-wait_until 10 state_is lb-b STANDBY || failed "lb-b did not become STANDBY (state: $(state_of lb-b))"
-wait_until 20 vip_answers || failed "the VIP does not answer from the client"
-vip_on lb-a && ! vip_on lb-b || failed "the VIP should be on lb-a only"
+start_pair "start"
+wait_until 20 vips_answer || fail "the VIP does not answer from the client"
+vips_on lb-a && [[ $(holders) == lb-a ]] || fail "the VIP should be on lb-a only (holders: $(holders))"
 log "lb-a is ACTIVE, lb-b is STANDBY, the VIP answers"
 
-# --- load, kill, return ------------------------------------------------------------------------------------
+# --- load, kill, return -------------------------------------------------------------------------------------------
 python3 "$here/poller.py" "$tandem" 100 120 "$dir/stop" lb-a="$dir/lb-a.admin" lb-b="$dir/lb-b.admin" \
     >"$dir/states.txt" 2>"$dir/poller.log" &
-pid_of[poller]=$!
+poller_pid=$!
+other_pids+=("$poller_pid")
 mark load-start client load
-ip netns exec "$(ns client)" python3 "$here/prober.py" "$VIP" 80 / "$PERIOD_MS" "$TIMEOUT_MS" 120 "$dir/stop" \
-    >"$dir/probes.txt" 2>"$dir/prober.log" &
-pid_of[prober]=$!
+probe_pids=()
+for stream in "${STREAMS[@]}"; do
+    read -r name url mode <<<"$stream"
+    keep=()
+    [[ $mode == keep-alive ]] && keep=(--keep-alive)
+    # `ip netns exec` execs, so $! is the prober itself; bounded by --duration, ended early by the stop file.
+    ip netns exec "$ns_cl" "$tandem" probe "$url" "${keep[@]}" --interval "${PERIOD_MS}ms" --timeout "${TIMEOUT_MS}ms" \
+        --duration 120s --stop-file "$dir/stop" --lines --json >"$dir/probe-$name.jsonl" 2>"$dir/probe-$name.log" &
+    probe_pids+=($!)
+    other_pids+=($!)
+    echo "$name $dir/probe-$name.jsonl $url $mode" >>"$dir/streams.txt"
+done
 load_started=$EPOCHREALTIME
-log "client load running: GET http://$VIP/ every $PERIOD_MS ms on new connections and on a keep-alive one"
+log "client load running: ${#STREAMS[@]} streams of tandem probe, GET every $PERIOD_MS ms (new connections, keep-alive)"
 pause_until "$load_started" 3
 
 # lb-a "dies" the way a host does: its link goes down (it vanishes from the switch at one instant), then its
@@ -151,27 +126,30 @@ pause_until "$load_started" 3
 log "killing lb-a: link down, SIGKILL to its daemon and its VIP helper"
 killed=$EPOCHREALTIME
 mark kill "link down, SIGKILL daemon + helper"
-ip -n "$(ns lb-a)" link set eth0 down
-kill -9 "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" || true     # one may have died already: the report shows it
-wait "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" 2>/dev/null || true
+pair_link lb-a eth0 down
+kill -9 "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" 2>/dev/null   # one may have died already: the report shows it
+wait "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" 2>/dev/null
 pid_of[helper-lb-a]="" pid_of[daemon-lb-a]=""
-ip -n "$(ns lb-a)" addr del "$VIP/24" dev eth0 2>/dev/null || true
-wait_until 5 state_is lb-b ACTIVE && log "lb-b is ACTIVE" || log "lb-b did not become ACTIVE within 5 s"
+for vip in "${VIPS[@]}"; do ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null; done
+if wait_until 5 state_is lb-b ACTIVE; then log "lb-b is ACTIVE"; else log "lb-b did not become ACTIVE within 5 s"; fi
 pause_until "$killed" 5
 
 log "bringing lb-a back: link up, VIP helper and daemon (it preempts after 3 s)"
 mark restart "link up, helper + daemon started"
-ip -n "$(ns lb-a)" link set eth0 up
-ip -n "$(ns lb-a)" route replace default via 198.18.0.1 2>/dev/null || true
-start_node lb-a
-wait_until 20 state_is lb-a ACTIVE && log "lb-a is ACTIVE again" || log "lb-a did not become ACTIVE within 20 s"
+pair_link lb-a eth0 up
+start_helper lb-a
+wait_until 5 test -S "$dir/lb-a.vip.sock" || fail "the VIP helper of lb-a did not start"
+start_daemon lb-a
+if wait_until 20 state_is lb-a ACTIVE; then log "lb-a is ACTIVE again"; else log "lb-a did not become ACTIVE within 20 s"; fi
 sleep 3     # the load continues on lb-a
 
 log "stopping the client load"
 mark load-stop client load
 touch "$dir/stop"
-wait "${pid_of[prober]}" || failed "the prober failed"
-wait "${pid_of[poller]}" || failed "the status poller failed"
-pid_of[prober]="" pid_of[poller]=""
+for pid in "${probe_pids[@]}"; do
+    wait "$pid"
+    (($? <= 1)) || fail "tandem probe failed (exit status not 0 or 1)"    # 1: the VIP did not answer at the end
+done
+wait "$poller_pid" || fail "the status poller failed"
 
 python3 "$here/report.py" "$dir" lb-a lb-b "$PERIOD_MS" "$TIMEOUT_MS" "$MAX_OUTAGE_MS"

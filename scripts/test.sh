@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 ensure_build_packages
-# Every tool a check calls, so that a fresh machine passes too (the lab check pings its gateway).
+# Every tool a check calls, so that a fresh machine passes too.
 ensure_packages nginx:nginx-light tcpdump:tcpdump python3:python3 openssl:openssl ping:iputils-ping \
     ip:iproute2 curl:curl testssl:testssl.sh
 

@@ -148,7 +148,7 @@ struct DrillCommand: AsyncParsableCommand {
             let host = vip.isIPv6 ? "[\(vip.address)]" : vip.address
             return try ProbeTarget(url: "http://\(host):\(frontend.bind.port)/")
         } catch let error as ProbeTargetError {
-            printError("tandem drill: \(error)")
+            printError("tandem drill: \(probe == nil ? "" : "--probe ")\(error)")
             throw ExitCode.failure
         }
     }

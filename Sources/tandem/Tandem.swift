@@ -18,6 +18,7 @@ struct Tandem: AsyncParsableCommand {
               tandem backends --config /etc/tandem/tandem.yaml
               tandem server drain app/be1 --wait --config /etc/tandem/tandem.yaml
               tandem drill --config /etc/tandem/tandem.yaml
+              tandem probe http://198.18.0.100/ --duration 30s
               tandem failover --config /etc/tandem/tandem.yaml
               tandem logs --config /etc/tandem/tandem.yaml --since 10m
               tandem reload --config /etc/tandem/tandem.yaml
@@ -25,7 +26,8 @@ struct Tandem: AsyncParsableCommand {
         version: "tandem \(Tandem.version)",
         subcommands: [
             RunCommand.self, CheckCommand.self, StatusCommand.self, BackendsCommand.self, ServerCommand.self,
-            DrillCommand.self, FailoverCommand.self, LogsCommand.self, ReloadCommand.self, VIPHelperCommand.self,
+            DrillCommand.self, ProbeCommand.self, FailoverCommand.self, LogsCommand.self, ReloadCommand.self,
+            VIPHelperCommand.self,
             DebugCommand.self,
         ]
     )

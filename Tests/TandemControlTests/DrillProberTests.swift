@@ -50,7 +50,10 @@ struct DrillProberTests {
         #expect(results.count >= 40)
         let failed = results.filter { !$0.ok }
         #expect(!failed.isEmpty)
-        #expect(failed.allSatisfy { $0.failure == "refused" })
+        // The first may be reset: a connection still in the backlog when the listener closed. Then none listens.
+        let reasons = failed.map { $0.failure ?? "" }
+        #expect(["refused", "reset", "closed"].contains(reasons.first), "\(reasons)")
+        #expect(reasons.dropFirst().allSatisfy { $0 == "refused" }, "\(reasons)")
         #expect(results.filter(\.ok).allSatisfy { $0.status == 200 })
         let outage = try #require(ProbeOutage(results).duration)
         // The listener was away for about 300 ms (the sleeps bound it from below; a loaded machine stretches it).

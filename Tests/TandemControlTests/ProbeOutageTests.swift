@@ -1,6 +1,5 @@
-import Testing
-
 import TandemControl
+import Testing
 
 @Suite("Drill outage")
 struct ProbeOutageTests {
@@ -50,5 +49,57 @@ struct ProbeOutageTests {
         #expect(try ProbeTarget(url: "http://[::1]:81/").address.port == 81)
         #expect(throws: ProbeTargetError.self) { try ProbeTarget(url: "https://127.0.0.1/") }
         #expect(throws: ProbeTargetError.self) { try ProbeTarget(url: "http://127.0.0.1:99999/") }
+    }
+}
+
+@Suite("Probe disruptions")
+struct ProbeDisruptionTests {
+    func results(_ pattern: String) -> [ProbeResult] {
+        ProbeOutageTests().results(pattern)
+    }
+
+    @Test func everyRunOfFailuresIsOneDisruption() {
+        let runs = ProbeOutage.disruptions(results(".xx..x...xxxx.").shuffled())
+        #expect(
+            runs == [
+                ProbeDisruption(
+                    firstFailure: .milliseconds(10),
+                    lastFailure: .milliseconds(20),
+                    failed: 2,
+                    recovery: .milliseconds(30)
+                ),
+                ProbeDisruption(
+                    firstFailure: .milliseconds(50),
+                    lastFailure: .milliseconds(50),
+                    failed: 1,
+                    recovery: .milliseconds(60)
+                ),
+                ProbeDisruption(
+                    firstFailure: .milliseconds(90),
+                    lastFailure: .milliseconds(120),
+                    failed: 4,
+                    recovery: .milliseconds(130)
+                ),
+            ]
+        )
+        #expect(runs.map(\.duration) == [.milliseconds(20), .milliseconds(10), .milliseconds(40)])
+    }
+
+    @Test func aRunAtTheEndHasNoRecovery() {
+        let runs = ProbeOutage.disruptions(results("..xx"))
+        #expect(runs.count == 1)
+        #expect(runs[0].recovery == nil)
+        #expect(runs[0].duration == nil)
+        #expect(ProbeOutage.disruptions(results("....")).isEmpty)
+        #expect(ProbeOutage.disruptions([]).isEmpty)
+    }
+
+    @Test func theOutageIsTheFirstDisruption() {
+        let probes = results("x..xxx.")
+        let outage = ProbeOutage(probes)
+        let first = ProbeOutage.disruptions(probes)[0]
+        #expect(outage.firstFailure == first.firstFailure)
+        #expect(outage.recovery == first.recovery)
+        #expect(outage.failureRuns == 2)
     }
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The demo's report: the ACTIVE timeline, the client probes, the client-visible outages and a verdict.
+"""The demo's report: the ACTIVE timeline, the client probes per stream, the client-visible outages and a verdict.
 
 Inputs in DIR (all times CLOCK_MONOTONIC seconds, the clock of every network namespace):
     events.txt   TIME KEY TEXT...                  KEY: load-start, kill, restart, load-stop
     states.txt   START END NODE STATE NODE STATE   one line per status round (poller.py)
-    probes.txt   TIME ok|failed WHAT LATENCY_MS STREAM   one line per request (prober.py), TIME = when it was
-                 sent, STREAM = new (a new connection each) or ka (one keep-alive connection)
+    streams.txt  NAME FILE URL MODE                one line per probe stream; MODE is new (a new connection each)
+                                                   or keep-alive (one kept connection, a new one after a failure)
+    FILE         one JSON object per probe, as `tandem probe --lines` prints them:
+                 {"sent", "ended", "status", "failure", "connection"}, "sent" being when it was sent
 
 Each stream is judged on its own. Failed probes are grouped into disruptions: a disruption runs from its
 first failed probe to the first successful probe sent after its last failed probe; a failure sent within GAP
@@ -14,18 +16,21 @@ Its outage is that span (send time to send time, so the resolution is the probe 
 outage is the disruption that starts between just before the kill and 1 s after the standby reported
 ACTIVE; the failback outage the one that starts within 1 s of the old node reporting ACTIVE again (the
 preempt). No such disruption means an outage of 0 ms. Any other failed probe is listed with its time.
-The largest gap between two probes' send times is printed when it exceeds 5 periods: a prober starved of
-CPU stretches the outages it measures.
+The largest gap between two probes is printed when it exceeds 5 periods (between send times on new connections,
+from one probe's end to the next one's send on a kept connection): a prober starved of CPU stretches the outages
+it measures.
 
 Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTIVE again at the end, both
-outages of both streams are at most MAX_OUTAGE_MS, and no two status rounds in a row saw both nodes ACTIVE.
-Exit 0 on PASS.
+outages of every stream are at most MAX_OUTAGE_MS, every stream sent probes (and a keep-alive stream kept its
+connections: at most one per 100 probes), and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
 
 Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS
 """
 import collections
+import json
 import math
 import sys
+import urllib.parse
 from dataclasses import dataclass
 
 GAP = 0.1
@@ -43,22 +48,54 @@ class Disruption:
         return math.inf if self.recovered is None else (self.recovered - self.first) * 1000
 
 
+@dataclass
+class Probe:
+    sent: float
+    ended: float
+    ok: bool
+    what: str               # the status code, or why it failed
+    connection: int | None
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.ended - self.sent) * 1000
+
+
+@dataclass
+class Stream:
+    name: str
+    url: str
+    keep_alive: bool
+    probes: list[Probe]
+
+
 def read(path: str) -> list[list[str]]:
     with open(path) as file:
         return [line.split() for line in file if line.strip()]
 
 
-def disruptions(probes: list[tuple[float, bool, str, float]]) -> list[Disruption]:
+def read_probes(path: str) -> list[Probe]:
+    probes = []
+    with open(path) as file:
+        for line in file:
+            if line.strip():
+                p = json.loads(line)
+                probes.append(Probe(p["sent"], p["ended"], p["failure"] is None,
+                                    str(p["status"]) if p["failure"] is None else p["failure"], p["connection"]))
+    return sorted(probes, key=lambda probe: probe.sent)
+
+
+def disruptions(probes: list[Probe]) -> list[Disruption]:
     found: list[Disruption] = []
-    for sent, ok, _, _ in probes:
+    for probe in probes:
         current = found[-1] if found else None
-        if ok:
-            if current and current.recovered is None and sent > current.last_failure:
-                current.recovered = sent
-        elif current and (current.recovered is None or sent - current.recovered < GAP):
-            current.last_failure, current.failed, current.recovered = sent, current.failed + 1, None
+        if probe.ok:
+            if current and current.recovered is None and probe.sent > current.last_failure:
+                current.recovered = probe.sent
+        elif current and (current.recovered is None or probe.sent - current.recovered < GAP):
+            current.last_failure, current.failed, current.recovered = probe.sent, current.failed + 1, None
         else:
-            found.append(Disruption(first=sent, last_failure=sent, failed=1))
+            found.append(Disruption(first=probe.sent, last_failure=probe.sent, failed=1))
     return found
 
 
@@ -83,11 +120,12 @@ def main() -> int:
         states = dict(zip(fields[2::2], fields[3::2]))
         if states.get(first, "?") != "?" and states.get(second, "?") != "?":
             rounds.append((float(fields[0]), float(fields[1]), states[first], states[second]))
-    requests = sorted((float(f[0]), f[1] == "ok", f[2], float(f[3]), f[4]) for f in read(f"{directory}/probes.txt"))
-    probes = [r[:4] for r in requests if r[4] == "new"]
-    kept = [r[:4] for r in requests if r[4] == "ka"]
+    streams = [Stream(name, url, mode == "keep-alive", read_probes(path))
+               for name, path, url, mode in read(f"{directory}/streams.txt")]
+    vips = list(dict.fromkeys(urllib.parse.urlsplit(stream.url).hostname for stream in streams))
     kill, restart, stop = events["kill"][0], events["restart"][0], events["load-stop"][0]
-    zero = probes[0][0] if probes else events["load-start"][0]
+    sends = [stream.probes[0].sent for stream in streams if stream.probes]
+    zero = min(sends) if sends else events["load-start"][0]
 
     def rel(time: float) -> str:
         return f"{time - zero:+.1f}s".rjust(7)
@@ -129,88 +167,91 @@ def main() -> int:
     def in_failback(d: Disruption) -> bool:
         return preempt is not None and abs(d.first - preempt) <= 1.0
 
-    def judge(stream: list[tuple[float, bool, str, float]]):
-        found = disruptions(stream)
-        return (merged([d for d in found if in_failover(d)]), merged([d for d in found if in_failback(d)]),
-                [d for d in found if not in_failover(d) and not in_failback(d)])
-
-    failover, failback, others = judge(probes)
-    kept_failover, kept_failback, kept_others = judge(kept)
-
-    ok = [p for p in probes if p[1]]
-    reasons = collections.Counter(p[2] for p in probes if not p[1])
-    backends = collections.Counter(r[2] for r in requests if r[1])     # both streams share the balancer
-    latencies = [p[3] for p in ok]
-
-    def describe(d: Disruption | None) -> str:
-        if d is None:
-            return "0 ms (no probe failed)"
-        if d.recovered is None:
-            return f"unbounded ({d.failed} probes failed from {rel(d.first).strip()} on, no success after them)"
-        sent = sum(1 for p in probes if d.first <= p[0] < d.recovered)
-        return (f"{d.outage_ms:.0f} ms: {d.failed} of {sent} probes failed, from {rel(d.first).strip()} to the "
-                f"first success at {rel(d.recovered).strip()}")
-
     print()
     print("======================== Tandem demo report ========================")
-    print(f"pair       {first} (priority 150) and {second} (priority 100), VIP 198.18.0.100, preempt after 3 s")
+    print(f"pair       {first} (priority 150) and {second} (priority 100), VIP {', '.join(vips)}, preempt after 3 s")
     print("timeline   (relative to the first client probe; states polled every ~100 ms)")
     for time, text in entries:
         print(f"  {rel(time)}  {text}")
-    print(f"client     {len(probes)} probes in {stop - zero:.1f} s: GET http://198.18.0.100/ every {period_ms} ms "
-          f"on a new connection, {timeout_ms} ms timeout")
-    detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.items())})" if reasons else ""
-    print(f"           {len(ok)} ok, {len(probes) - len(ok)} failed{detail}")
-    print(f"           latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, "
-          f"p99 {percentile(latencies, 0.99):.1f} ms")
-    print(f"failover   outage {describe(failover)}")
-    print(f"failback   outage {describe(failback)}")
-    for d in others:
-        print(f"other      {d.failed} probes failed at {rel(d.first).strip()}, outage {d.outage_ms:.0f} ms "
-              "(away from both handovers)")
-    kept_ok = sum(1 for p in kept if p[1])
+    print(f"client     {len(streams)} streams of `tandem probe` from the client namespace: GET every {period_ms} ms, "
+          f"{timeout_ms} ms timeout each")
 
-    def short(d: Disruption | None) -> str:
-        return "0 ms" if d is None else f"{d.outage_ms:.0f} ms ({d.failed} failed)"
+    problems = []
+    outages = []        # (stream, failover ms, failback ms)
+    for stream in streams:
+        probes = stream.probes
+        found = disruptions(probes)
+        failover = merged([d for d in found if in_failover(d)])
+        failback = merged([d for d in found if in_failback(d)])
+        others = [d for d in found if not in_failover(d) and not in_failback(d)]
+        ok = [p for p in probes if p.ok]
+        reasons = collections.Counter(p.what for p in probes if not p.ok)
+        label = stream.name.ljust(10)
+        carried = len({p.connection for p in ok})
+        how = "on one keep-alive connection (a new one after a failure)" if stream.keep_alive else \
+            "on a new connection each"
+        print(f"{label} GET {stream.url} {how}")
+        span = (probes[-1].sent - probes[0].sent) if probes else 0.0
+        on = f" on {carried} connection{'s' if carried != 1 else ''}" if stream.keep_alive else ""
+        detail = f" ({', '.join(f'{n} {r}' for r, n in reasons.most_common())})" if reasons else ""
+        print(f"           {len(probes)} probes in {span:.1f} s: {len(ok)} ok{on}, {len(probes) - len(ok)} failed{detail}")
+        latencies = [p.latency_ms for p in ok]
+        print(f"           latency of the ok ones p50 {percentile(latencies, 0.5):.1f} ms, "
+              f"p99 {percentile(latencies, 0.99):.1f} ms")
 
-    print(f"keep-alive {len(kept)} requests on one reused connection (reopened after a failure): "
-          f"{kept_ok} ok, {len(kept) - kept_ok} failed")
-    print(f"           outage at the failover {short(kept_failover)}, at the failback {short(kept_failback)}"
-          + (f", {sum(d.failed for d in kept_others)} failed elsewhere" if kept_others else ""))
-    print("backends   " + ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
-          + " (both streams: they share the round robin)")
-    gaps = [(later[0] - earlier[0], earlier[0]) for earlier, later in zip(probes, probes[1:])]
-    widest = max(gaps, default=(0.0, zero))
-    if widest[0] * 1000 > 5 * period_ms:
-        print(f"note       the prober was late: no probe was sent for {widest[0] * 1000:.0f} ms after "
-              f"{rel(widest[1]).strip()} (CPU starved); outages around then are stretched by as much")
+        def describe(d: Disruption | None) -> str:
+            if d is None:
+                return "0 ms (no probe failed)"
+            if d.recovered is None:
+                return f"unbounded ({d.failed} probes failed from {rel(d.first).strip()} on, no success after them)"
+            sent = sum(1 for p in probes if d.first <= p.sent < d.recovered)
+            return (f"{d.outage_ms:.0f} ms: {d.failed} of {sent} probes failed, from {rel(d.first).strip()} to the "
+                    f"first success at {rel(d.recovered).strip()}")
+
+        print(f"           failover outage {describe(failover)}")
+        print(f"           failback outage {describe(failback)}")
+        for d in others:
+            print(f"           other: {d.failed} probes failed at {rel(d.first).strip()}, outage {d.outage_ms:.0f} ms "
+                  "(away from both handovers)")
+        gaps = [(later.sent - (earlier.ended if stream.keep_alive else earlier.sent), earlier.sent)
+                for earlier, later in zip(probes, probes[1:])]
+        widest = max(gaps, default=(0.0, zero))
+        if widest[0] * 1000 > 5 * period_ms:
+            print(f"           note: no probe was sent for {widest[0] * 1000:.0f} ms after {rel(widest[1]).strip()} "
+                  "(the prober starved of CPU: outages then are stretched as much)")
+
+        for what, d in (("failover", failover), ("failback", failback)):
+            if d is not None and d.outage_ms > max_outage_ms:
+                problems.append(f"{stream.name} {what} outage over {max_outage_ms:.0f} ms")
+        if not probes:
+            problems.append(f"the {stream.name} stream sent nothing")
+        elif stream.keep_alive and carried * 100 > len(probes):
+            problems.append(f"the {stream.name} stream did not keep its connection ({carried} for {len(probes)} probes)")
+        outages.append((stream.name, failover.outage_ms if failover else 0, failback.outage_ms if failback else 0,
+                        sum(d.failed for d in others)))
+
     if both:
         print(f"note       both nodes reported ACTIVE in {len(both)} status round(s), at "
               + ", ".join(rel(t).strip() for t in both))
-
-    problems = []
     if not start_ok:
         problems.append(f"{first} was not the only ACTIVE before the kill")
     if takeover is None:
         problems.append(f"{second} did not take over")
     if not end_ok:
         problems.append(f"{first} was not the only ACTIVE at the end")
-    for name, d in (("failover", failover), ("failback", failback), ("keep-alive failover", kept_failover),
-                    ("keep-alive failback", kept_failback)):
-        if d is not None and d.outage_ms > max_outage_ms:
-            problems.append(f"{name} outage over {max_outage_ms:.0f} ms")
-    if not kept:
-        problems.append("the keep-alive stream sent nothing")
+    if not streams:
+        problems.append("no probe stream")
     if both_twice:
         problems.append("both nodes ACTIVE in two status rounds in a row")
     if problems:
         print("verdict    FAIL: " + "; ".join(problems))
     else:
-        failover_ms = failover.outage_ms if failover else 0
-        failback_ms = failback.outage_ms if failback else 0
-        caveat = f"; {sum(d.failed for d in others)} probes failed away from the handovers" if others else ""
-        print(f"verdict    PASS: {second} took over with {failover_ms:.0f} ms client-visible outage, {first} took the "
-              f"VIP back with {failback_ms:.0f} ms{caveat}")
+        over = ", ".join(f"{failover_ms:.0f} ms ({name})" for name, failover_ms, _, _ in outages)
+        back = ", ".join(f"{failback_ms:.0f} ms ({name})" for name, _, failback_ms, _ in outages)
+        elsewhere = sum(n for _, _, _, n in outages)
+        caveat = f"; {elsewhere} probes failed away from the handovers" if elsewhere else ""
+        print(f"verdict    PASS: {second} took over with {over} client-visible outage,")
+        print(f"           {first} took the VIP back with {back}{caveat}")
     print("====================================================================")
     return 1 if problems else 0
 

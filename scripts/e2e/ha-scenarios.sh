@@ -4,7 +4,7 @@
 #   - `tandem drill` refused on the STANDBY; on the ACTIVE, run from the client namespace, its --json report
 #     (handover, outage, probes, final states); failback with preempt when the step-down ends;
 #   - `tandem failover` with a keep-alive client that retries idempotent requests: nothing lost;
-#   - SIGKILL of the ACTIVE's daemon: the client's outage is under 2 s, the standby holds the VIP, and the old
+#   - SIGKILL of the ACTIVE's daemon: the client's outage (`tandem probe`) is under 2 s, the standby holds the VIP, and the old
 #     node takes the VIP back by preemption when it returns;
 #   - the ACTIVE's helper killed: the node goes FAULT and the peer takes over (fail-safe); when the helper is
 #     back the stale address is removed and preemption returns the VIP;
@@ -96,14 +96,15 @@ wait_until 8 holder_is lb-a || fail "no failback to lb-a after the failover's ho
 wait_until 3 state_is lb-b STANDBY || fail "lb-b not STANDBY"
 
 # --- SIGKILL of the ACTIVE's daemon, then failback by preemption ------------------------------------------
-ip netns exec "$ns_cl" python3 "$client" probe http://198.18.0.100/ 3 >"$dir/kill-probe.json" &
+ip netns exec "$ns_cl" "$tandem" probe http://198.18.0.100/ --duration 3s --json >"$dir/kill-probe.json" \
+    2>"$dir/kill-probe.log" &
 probe_pid=$!; other_pids+=($probe_pid)
 sleep 1
 kill_role daemon-lb-a
 wait_until 3 holder_is lb-b || fail "lb-b did not take over after the SIGKILL (holders: $(holders))"
-wait "$probe_pid"
-check "$dir/kill-probe.json" 'd["outage_ms"] is not None and d["outage_ms"] < 2000 and d["ok"] > 50'
-echo "SIGKILL of the ACTIVE: client outage $(field "$dir/kill-probe.json" 'd["outage_ms"]') ms"
+wait "$probe_pid" || fail "tandem probe: the VIP did not answer at the end: $(cat "$dir/kill-probe.json")"
+check "$dir/kill-probe.json" 'd["outageMs"] is not None and d["outageMs"] < 2000 and d["succeeded"] > 50'
+echo "SIGKILL of the ACTIVE: client outage $(field "$dir/kill-probe.json" 'd["outageMs"]') ms"
 start_daemon lb-a
 wait_until 5 state_is lb-a STANDBY || wait_until 5 state_is lb-a ACTIVE || fail "lb-a did not come back"
 wait_until 6 holder_is lb-a || fail "no failback with preempt after lb-a's return (holders: $(holders))"

@@ -3,7 +3,7 @@
 #
 #   $tag-sw  switch, bridge br0 198.18.0.1/24 (the gateway both nodes track)
 #   $tag-a   lb-a 198.18.0.11      $tag-b   lb-b 198.18.0.12
-#   $tag-be  backend 198.18.0.21:8080 (python http.server)
+#   $tag-be  backend 198.18.0.21:8080 (python http.server; PAIR_BACKENDS for more)
 #   $tag-cl  client 198.18.0.31    VIP 198.18.0.100/24 on eth0 of the ACTIVE node
 #   hb0      a direct link lb-a 198.18.1.11/24 ↔ lb-b 198.18.1.12/24, for heartbeats when PAIR_HB_NET=198.18.1
 #   with PAIR_IPV6=1 also 2001:2::X/64 on eth0 (lb-a ::11, lb-b ::12, backend ::21, client ::31) and the VIP
@@ -21,10 +21,14 @@
 # $dir, e.g. '*.out') adds files to the ones whose tails `fail` prints (every *.log). PAIR_IPV6 (non-empty: the
 # IPv6 addresses above, DAD off in every namespace so no address is ever tentative, multicast snooping off on br0
 # so neighbour discovery floods like ARP; the helpers also allow 2001:2::100/64@eth0, ha.vips also lists it and a
-# frontend `web6` like `web` binds [2001:2::100]:PORT; the backend stays IPv4). PAIR_ACTIVE_ACTIVE (non-empty:
-# two VIP groups instead of `vips:`, web-a with 198.18.0.100 at the node's PRIORITY and web-b with 198.18.0.101
-# at 250 − PRIORITY, so lb-a (150) holds web-a and lb-b (100 → 150) web-b; a frontend `web-b` like `web` binds
-# 198.18.0.101:PORT). Unset knobs change nothing.
+# frontend `web6` like `web` binds [2001:2::100]:PORT; the backend stays IPv4). PAIR_BACKENDS (default
+# "198.18.0.21:8080"): the backend servers, ADDRESS:PORT each, in 198.18.0.0/24: every address is on the backend's
+# eth0, each runs its own http.server serving $dir/www (/ says "hello from the backend", /healthz "ok"), and
+# write_config lists them as be1, be2, ... PAIR_KEEP_DIR (non-empty: pair_cleanup leaves $dir, says where on stderr).
+# PAIR_ACTIVE_ACTIVE (non-empty: two VIP groups instead of `vips:`, web-a with 198.18.0.100 at the node's
+# PRIORITY and web-b with 198.18.0.101 at 250 − PRIORITY, so lb-a (150) holds web-a and lb-b (100 → 150) web-b;
+# a frontend `web-b` like `web` binds 198.18.0.101:PORT; the helpers always allow both VIPs).
+# Unset knobs change nothing.
 
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 0; }
 
@@ -48,7 +52,7 @@ pair_cleanup() {
     for pid in "${pid_of[@]}" "${other_pids[@]}"; do [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; done
     for pid in "${pid_of[@]}" "${other_pids[@]}"; do [[ -n "$pid" ]] && wait "$pid" 2>/dev/null; done
     for ns in "$ns_cl" "$ns_be" "$ns_b" "$ns_a" "$ns_sw"; do ip netns del "$ns" 2>/dev/null; done
-    rm -rf "$dir"
+    if [[ -n "${PAIR_KEEP_DIR:-}" ]]; then echo "kept: $dir" >&2; else rm -rf "$dir"; fi
 }
 
 fail() {
@@ -96,22 +100,49 @@ make_lab() {
     ip -n "$ns_b" addr add 198.18.1.12/24 dev hb0
     ip -n "$ns_a" link set hb0 up
     ip -n "$ns_b" link set hb0 up
+    local server
+    for server in ${PAIR_BACKENDS:-198.18.0.21:8080}; do
+        [[ ${server%:*} == 198.18.0.21 ]] || ip -n "$ns_be" addr add "${server%:*}/24" dev eth0 ||
+            fail "backend address ${server%:*}"
+    done
     mkdir -p "$dir/www"
     echo "hello from the backend" >"$dir/www/index.html"
+    echo "ok" >"$dir/www/healthz"
     start_backend
     umask 077
     printf '# test key\n1 %s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$dir/ha.key"
     umask 022
     wait_until 10 backend_answers || fail "the backend did not start"
 }
-# start_backend — the backend's http.server (pid in backend_pid).
+# start_backend — the backend's http.servers, one per PAIR_BACKENDS entry (pids in backend_pids; the first's also
+# in backend_pid).
 start_backend() {
-    ip netns exec "$ns_be" python3 -m http.server --bind 198.18.0.21 8080 --directory "$dir/www" \
-        >>"$dir/backend.log" 2>&1 &
-    backend_pid=$!
-    other_pids+=($backend_pid)
+    local server
+    backend_pids=()
+    for server in ${PAIR_BACKENDS:-198.18.0.21:8080}; do
+        ip netns exec "$ns_be" python3 -m http.server --bind "${server%:*}" "${server##*:}" --directory "$dir/www" \
+            >>"$dir/backend.log" 2>&1 &
+        backend_pids+=($!)
+        other_pids+=($!)
+    done
+    backend_pid=${backend_pids[0]}
 }
-backend_answers() { ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null http://198.18.0.21:8080/; }
+backend_answers() {
+    local server
+    for server in ${PAIR_BACKENDS:-198.18.0.21:8080}; do
+        ip netns exec "$ns_cl" curl -s -m 1 -o /dev/null "http://$server/" || return 1
+    done
+}
+
+# pair_servers — the PAIR_BACKENDS as YAML flow items: { name: be1, address: ... }, { name: be2, ... }.
+pair_servers() {
+    local server n=0 out=""
+    for server in ${PAIR_BACKENDS:-198.18.0.21:8080}; do
+        n=$((n + 1))
+        out+="${out:+, }{ name: be$n, address: $server }"
+    done
+    echo "$out"
+}
 
 # write_config NODE PRIORITY OWN PEER INTERVAL — $dir/NODE.yaml (knobs: see the header).
 write_config() {
@@ -167,7 +198,7 @@ ${PAIR_EXTRA_FRONTENDS:-}
 backends:
   - name: app
     health: { http: /, interval: 200ms, timeout: 150ms, rise: 1, fall: 2 }
-    servers: [{ name: be1, address: 198.18.0.21:8080 }]
+    servers: [$(pair_servers)]
 ${PAIR_EXTRA_BACKENDS:-}
 YAML
 }

@@ -1,50 +1,77 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Synchronization
+import TandemHA
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The client side of a drill: one probe every `interval`, each on a new connection with its own `timeout`,
-/// all on one event loop so that a slow probe never delays the next one. Results are kept in memory (a
-/// drill of a minute at 10 ms is 6,000 small records).
+/// The client side of a drill and of `tandem probe`: one probe every `interval`, each with its own `timeout`, all
+/// on one event loop so that a slow probe never delays the next one. Each probe is on a new connection, or, with
+/// `keepAlive` (HTTP only), on one kept connection, one request at a time, as a client with a connection pool
+/// sends them: a tick while a request is in flight is skipped, a failure drops the connection and the next probe
+/// opens a new one, and so does a connection the server closed while idle (that is not a failed request). Results
+/// are kept in memory (a drill of a minute at 10 ms is 6,000 small records).
 public final class DrillProber: Sendable {
     private let target: ProbeTarget
     private let interval: Duration
     private let timeout: Duration
+    private let keepAlive: Bool
     private let eventLoop: any EventLoop
     private let started = ContinuousClock.now
+    /// CLOCK_MONOTONIC when the prober was made: added to a result's times, it puts them on the clock that other
+    /// processes read too, in every network namespace.
+    public let monotonicStart: Duration
     private let results = Mutex<[ProbeResult]>([])
     private let outstanding = Mutex<Int>(0)
     private let ticker = Mutex<RepeatedTask?>(nil)
+    private let onResult = Mutex<(@Sendable (ProbeResult) -> Void)?>(nil)
+    private let kept = Mutex(KeptConnection())
     private let maximumProbes: Int
     private let sent = Atomic<Int>(0)
+    private let connected = Atomic<Int>(0)
 
-    /// - Parameter maximumProbes: a hard bound on the probes sent, whatever happens to ``stop()``.
+    /// The keep-alive connection between probes, and whether a probe is using it.
+    private struct KeptConnection {
+        var channel: (any Channel)?
+        var busy = false
+        var stopped = false
+        var opened = 0
+    }
+
+    /// - Parameters:
+    ///   - maximumProbes: a hard bound on the probes sent, whatever happens to ``stop()``.
+    ///   - keepAlive: probe on one kept connection (an `http://` target) instead of a new connection each.
     public init(
         target: ProbeTarget,
         interval: Duration = .milliseconds(10),
         timeout: Duration = .milliseconds(200),
         maximumProbes: Int = 60_000,
+        keepAlive: Bool = false,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        precondition(!(keepAlive && target.isTCP), "a keep-alive probe needs an http:// target")
         self.target = target
         self.interval = interval
         self.timeout = timeout
         self.maximumProbes = maximumProbes
+        self.keepAlive = keepAlive
         self.eventLoop = group.next()
+        self.monotonicStart = .nanoseconds(Int64(HAClocks.monotonic()))
     }
 
-    /// Starts probing.
-    public func start() {
+    /// Starts probing; `onResult` is called with each result as it completes, on the prober's event loop.
+    public func start(onResult: (@Sendable (ProbeResult) -> Void)? = nil) {
+        self.onResult.withLock { $0 = onResult }
         let task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: TimeAmount(interval)) { task in
             let sent = self.sent.add(1, ordering: .relaxed).newValue
             if sent > self.maximumProbes {
                 task.cancel()
                 return
             }
-            self.probe()
+            if self.keepAlive { self.probeOnKeptConnection() } else { self.probe() }
         }
         ticker.withLock { $0 = task }
     }
@@ -54,8 +81,11 @@ public final class DrillProber: Sendable {
         results.withLock { $0 }.sorted { $0.sentAt < $1.sentAt }
     }
 
-    /// Stops sending, waits for the probes in flight (at most `timeout` more), and returns every result in the
-    /// order sent.
+    /// Connections established so far (one per probe that connected, or the kept connections opened).
+    public var connections: Int { connected.load(ordering: .relaxed) }
+
+    /// Stops sending, waits for the probes in flight (at most `timeout` more), closes a kept connection, and
+    /// returns every result in the order sent.
     public func stop() async -> [ProbeResult] {
         ticker.withLock { task in
             task?.cancel()
@@ -65,6 +95,12 @@ public final class DrillProber: Sendable {
         while outstanding.withLock({ $0 }) > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
+        let channel = kept.withLock { state in
+            state.stopped = true
+            defer { state.channel = nil }
+            return state.channel
+        }
+        try? await channel?.close()
         return snapshot
     }
 
@@ -84,6 +120,7 @@ public final class DrillProber: Sendable {
                 }
             }
             .connect(to: target.address)
+        connection.whenSuccess { _ in self.connected.add(1, ordering: .relaxed) }
         connection.whenFailure { error in
             promise.fail(ProbeFailure(Self.describe(connectError: error)))
         }
@@ -93,19 +130,112 @@ public final class DrillProber: Sendable {
         promise.futureResult.whenComplete { [self] result in
             deadline.cancel()
             connection.whenSuccess { channel in channel.close(promise: nil) }
-            let endedAt = started.duration(to: .now)
-            let record: ProbeResult
-            switch result {
-            case .success(let status) where status < 500:
-                record = ProbeResult(sentAt: sentAt, endedAt: endedAt, status: status, failure: nil)
-            case .success(let status):
-                record = ProbeResult(sentAt: sentAt, endedAt: endedAt, status: status, failure: "status \(status)")
-            case .failure(let error):
-                record = ProbeResult(sentAt: sentAt, endedAt: endedAt, status: nil, failure: "\(error)")
-            }
-            results.withLock { $0.append(record) }
-            outstanding.withLock { $0 -= 1 }
+            record(sentAt: sentAt, result: result, connection: nil)
         }
+    }
+
+    /// One request on the kept connection, opening it first when there is none (or the server closed it).
+    private func probeOnKeptConnection() {
+        let claim: (channel: (any Channel)?, number: Int)? = kept.withLock { state in
+            guard !state.busy, !state.stopped else { return nil }
+            state.busy = true
+            if let channel = state.channel, channel.isActive { return (channel, state.opened) }
+            state.channel = nil
+            state.opened += 1
+            return (nil, state.opened)
+        }
+        guard let claim else { return }
+        let sentAt = started.duration(to: .now)
+        outstanding.withLock { $0 += 1 }
+        let promise = eventLoop.makePromise(of: Int.self)
+        let connection: EventLoopFuture<any Channel>
+        if let channel = claim.channel {
+            connection = eventLoop.makeSucceededFuture(channel)
+        } else {
+            connection = ClientBootstrap(group: eventLoop)
+                .connectTimeout(TimeAmount(timeout))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(KeepAliveProbeHandler())
+                    }
+                }
+                .connect(to: target.address)
+            connection.whenSuccess { _ in self.connected.add(1, ordering: .relaxed) }
+            connection.whenFailure { error in
+                promise.fail(ProbeFailure(Self.describe(connectError: error)))
+            }
+        }
+        let head = target.keepAliveRequest
+        connection.whenSuccess { channel in
+            guard let handler = Self.keptHandler(of: channel) else {
+                promise.fail(ProbeFailure("closed"))
+                return
+            }
+            handler.send(head, promise: promise)
+        }
+        let deadline = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            promise.fail(ProbeFailure("timeout"))
+        }
+        promise.futureResult.whenComplete { [self] result in
+            deadline.cancel()
+            let answered = (try? result.get()).map { $0 < 500 } ?? false
+            // Runs at once when the connection is up (always so after an answer); a connect still under way
+            // after a failure is closed when it completes.
+            connection.whenSuccess { [self] channel in
+                let reusable = answered && channel.isActive && Self.keptHandler(of: channel)?.reusable == true
+                let keep =
+                    reusable
+                    && kept.withLock { state in
+                        guard !state.stopped, claim.number == state.opened else { return false }
+                        state.channel = channel
+                        return true
+                    }
+                if !keep { channel.close(promise: nil) }
+            }
+            kept.withLock { $0.busy = false }
+            record(sentAt: sentAt, result: result, connection: claim.number)
+        }
+    }
+
+    /// The probe handler of a kept connection; nil once the channel has closed and its pipeline is empty.
+    private static func keptHandler(of channel: any Channel) -> KeepAliveProbeHandler? {
+        try? channel.pipeline.syncOperations.handler(type: KeepAliveProbeHandler.self)
+    }
+
+    /// Records one result, hands it to `onResult`, then counts the probe done (so ``stop()`` waits for both).
+    private func record(sentAt: Duration, result: Result<Int, any Error>, connection: Int?) {
+        let endedAt = started.duration(to: .now)
+        let record: ProbeResult
+        switch result {
+        case .success(let status) where status < 500:
+            record = ProbeResult(
+                sentAt: sentAt,
+                endedAt: endedAt,
+                status: status,
+                failure: nil,
+                connection: connection
+            )
+        case .success(let status):
+            record = ProbeResult(
+                sentAt: sentAt,
+                endedAt: endedAt,
+                status: status,
+                failure: "status \(status)",
+                connection: connection
+            )
+        case .failure(let error):
+            record = ProbeResult(
+                sentAt: sentAt,
+                endedAt: endedAt,
+                status: nil,
+                failure: "\(error)",
+                connection: connection
+            )
+        }
+        results.withLock { $0.append(record) }
+        onResult.withLock { $0 }?(record)
+        outstanding.withLock { $0 -= 1 }
     }
 
     private static func describe(connectError error: any Error) -> String {

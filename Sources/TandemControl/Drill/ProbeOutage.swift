@@ -14,22 +14,52 @@ public struct ProbeOutage: Sendable, Equatable {
         return recovery.map { $0 - firstFailure }
     }
 
-    /// Analyses `results`, in any order.
+    /// Analyses `results`, in any order: the first of their ``disruptions(_:)``.
     public init(_ results: [ProbeResult]) {
-        let ordered = results.sorted { $0.sentAt < $1.sentAt }
-        firstFailure = nil
-        recovery = nil
-        failureRuns = 0
+        let all = Self.disruptions(results)
+        firstFailure = all.first?.firstFailure
+        recovery = all.first?.recovery
+        failureRuns = all.count
+    }
+
+    /// Every run of failed probes in `results` (any order), in send order: a run ends at the first success sent
+    /// after it, the next failure starts another.
+    public static func disruptions(_ results: [ProbeResult]) -> [ProbeDisruption] {
+        var found: [ProbeDisruption] = []
         var inRun = false
-        for result in ordered {
-            if !result.ok {
-                if !inRun { failureRuns += 1 }
-                inRun = true
-                if firstFailure == nil { firstFailure = result.sentAt }
-            } else {
+        for result in results.sorted(by: { $0.sentAt < $1.sentAt }) {
+            if result.ok {
+                if inRun { found[found.count - 1].recovery = result.sentAt }
                 inRun = false
-                if firstFailure != nil && recovery == nil { recovery = result.sentAt }
+            } else if inRun {
+                found[found.count - 1].lastFailure = result.sentAt
+                found[found.count - 1].failed += 1
+            } else {
+                found.append(ProbeDisruption(firstFailure: result.sentAt, lastFailure: result.sentAt, failed: 1))
+                inRun = true
             }
         }
+        return found
     }
+}
+
+/// One run of failed probes: what a client saw of one failover, or of one blip.
+public struct ProbeDisruption: Sendable, Equatable {
+    /// Send times of its first and last failed probes.
+    public var firstFailure: Duration
+    public var lastFailure: Duration
+    /// Probes that failed in it.
+    public var failed: Int
+    /// Send time of the first success after it; nil when none came before the end.
+    public var recovery: Duration?
+
+    public init(firstFailure: Duration, lastFailure: Duration, failed: Int, recovery: Duration? = nil) {
+        self.firstFailure = firstFailure
+        self.lastFailure = lastFailure
+        self.failed = failed
+        self.recovery = recovery
+    }
+
+    /// `recovery − firstFailure`; nil when the service had not come back by the end.
+    public var duration: Duration? { recovery.map { $0 - firstFailure } }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// What a drill probes, resolved once: an `http://HOST[:PORT]/PATH` URL (a GET, answered below 500), or a
+/// What a drill or `tandem probe` probes, resolved once: an `http://HOST[:PORT]/PATH` URL (a GET, answered below 500), or a
 /// `tcp://HOST:PORT` layer-4 service (a connect and one byte back: the server's banner, or the echo of a line the
 /// probe sends).
 public struct ProbeTarget: Sendable, CustomStringConvertible {
@@ -11,7 +11,7 @@ public struct ProbeTarget: Sendable, CustomStringConvertible {
     /// A layer-4 probe: success is the first byte from the server, not a status line.
     public let isTCP: Bool
 
-    /// Parses `url`: `http://` or `tcp://` (a drill measures the VIP, not TLS).
+    /// Parses `url`: `http://` or `tcp://` (a probe measures the VIP, not TLS).
     /// - Throws: ``ProbeTargetError`` with a sentence for the operator.
     public init(url: String) throws(ProbeTargetError) {
         let scheme: String
@@ -20,7 +20,7 @@ public struct ProbeTarget: Sendable, CustomStringConvertible {
         } else if url.hasPrefix("tcp://") {
             scheme = "tcp://"
         } else {
-            throw ProbeTargetError("--probe \(url): only http:// and tcp:// URLs are supported")
+            throw ProbeTargetError("\(url): only http:// and tcp:// URLs are supported")
         }
         isTCP = scheme == "tcp://"
         let rest = url.dropFirst(scheme.count)
@@ -30,29 +30,29 @@ public struct ProbeTarget: Sendable, CustomStringConvertible {
         var port = isTCP ? 0 : 80
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else {
-                throw ProbeTargetError("--probe \(url): bad IPv6 literal")
+                throw ProbeTargetError("\(url): bad IPv6 literal")
             }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") {
                 guard let value = Int(after.dropFirst()), (1...65535).contains(value) else {
-                    throw ProbeTargetError("--probe \(url): bad port")
+                    throw ProbeTargetError("\(url): bad port")
                 }
                 port = value
             }
         } else if let colon = authority.lastIndex(of: ":") {
             hostPart = authority[..<colon]
             guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else {
-                throw ProbeTargetError("--probe \(url): bad port")
+                throw ProbeTargetError("\(url): bad port")
             }
             port = value
         }
-        guard !hostPart.isEmpty else { throw ProbeTargetError("--probe \(url): no host") }
-        if isTCP, port == 0 { throw ProbeTargetError("--probe \(url): a tcp:// probe needs a port") }
+        guard !hostPart.isEmpty else { throw ProbeTargetError("\(url): no host") }
+        if isTCP, port == 0 { throw ProbeTargetError("\(url): a tcp:// probe needs a port") }
         do {
             self.address = try SocketAddress.makeAddressResolvingHost(String(hostPart), port: port)
         } catch {
-            throw ProbeTargetError("--probe \(url): cannot resolve \(hostPart): \(error)")
+            throw ProbeTargetError("\(url): cannot resolve \(hostPart): \(error)")
         }
         self.host = String(authority)
         self.path = path.isEmpty ? "/" : String(path)
