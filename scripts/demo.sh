@@ -13,6 +13,11 @@
 # processes by pid, then the namespaces). Takes under a minute once built; exit 0 when the verdict is PASS,
 # 1 otherwise.
 #
+# `scripts/demo.sh --active-active`: the same story for an active-active pair (deploy/examples/active-active/):
+# two VIP groups, web-a (198.18.0.100, lb-a preferred) and web-b (198.18.0.101, lb-b preferred), client load on
+# both VIPs, lb-a killed (lb-b then holds both), lb-a back (web-a returns to it by preemption, web-b never moves);
+# one report per group, each with its outages.
+#
 # Environment: TANDEM_BIN=PATH uses that binary instead of building (e.g. .build/debug/tandem); DEMO_KEEP=1 keeps
 # the work directory (configs, daemon and helper logs, the probes' lines, the status rounds).
 set -uo pipefail
@@ -23,11 +28,28 @@ cd "$ROOT"
 [[ $(id -u) -eq 0 ]] || die "the demo needs root (network namespaces); run: sudo scripts/demo.sh"
 ensure_packages ip:iproute2 python3:python3 curl:curl ping:iputils-ping
 
+active_active=""
+case "${1:-}" in
+    "") ;;
+    --active-active) active_active=1 ;;
+    *) die "usage: scripts/demo.sh [--active-active]" ;;
+esac
+
 PERIOD_MS=10 TIMEOUT_MS=200 MAX_OUTAGE_MS=2000
-# What the demo serves and measures: the VIPs (on eth0, /24) and the probe streams, "NAME URL MODE" each (MODE new:
-# a new connection per probe; keep-alive: one kept connection). A variant adds to these lists.
-VIPS=(198.18.0.100)
-STREAMS=("new http://198.18.0.100/ new" "keep-alive http://198.18.0.100/ keep-alive")
+# What the demo serves and measures: the VIPs (on eth0, /24) and the probe streams, "GROUP NAME URL MODE" each
+# (GROUP: the VIP group the URL's VIP belongs to; MODE new: a new connection per probe; keep-alive: one kept
+# connection).
+if [[ -n $active_active ]]; then
+    PERIOD_MS=20    # four streams: the same client load as the pair's two at 10 ms
+    EXAMPLES="$ROOT/deploy/examples/active-active"
+    VIPS=(198.18.0.100 198.18.0.101)
+    STREAMS=("web-a new-a http://198.18.0.100/ new" "web-a keep-alive-a http://198.18.0.100/ keep-alive"
+        "web-b new-b http://198.18.0.101/ new" "web-b keep-alive-b http://198.18.0.101/ keep-alive")
+else
+    EXAMPLES="$ROOT/deploy/examples"
+    VIPS=(198.18.0.100)
+    STREAMS=("default new http://198.18.0.100/ new" "default keep-alive http://198.18.0.100/ keep-alive")
+fi
 here="$ROOT/scripts/demo"
 
 if [[ -n "${TANDEM_BIN:-}" ]]; then
@@ -74,10 +96,10 @@ vips_on() { # NODE — true when NODE holds every VIP
 log "bringing the lab up (namespaces $tag-*)"
 make_lab
 
-# derive_config NODE — deploy/examples/NODE.yaml with the paths moved into the work directory and a 3 s preempt
+# derive_config NODE — $EXAMPLES/NODE.yaml with the paths moved into the work directory and a 3 s preempt
 # delay; addresses, priorities, preempt, the tracks, the VIP and the backends are kept as the example has them.
 derive_config() {
-    local node=$1 example="$ROOT/deploy/examples/$1.yaml" out="$dir/$1.yaml" key
+    local node=$1 example="$EXAMPLES/$1.yaml" out="$dir/$1.yaml" key
     sed -e "s|^\(  admin:\).*|\1 $dir/$node.admin|" \
         -e "s|^\(  key_file:\).*|\1 $dir/ha.key|" \
         -e "s|^\(  helper:\).*|\1 $dir/$node.vip.sock|" \
@@ -91,11 +113,22 @@ derive_config() {
 derive_config lb-a
 derive_config lb-b
 
-log "starting the VIP helper and the daemon on lb-a (priority 150) and lb-b (priority 100)"
-start_pair "start"
-wait_until 20 vips_answer || fail "the VIP does not answer from the client"
-vips_on lb-a && [[ $(holders) == lb-a ]] || fail "the VIP should be on lb-a only (holders: $(holders))"
-log "lb-a is ACTIVE, lb-b is STANDBY, the VIP answers"
+# own_groups — true when lb-a holds 198.18.0.100 and lb-b 198.18.0.101, each alone (active-active).
+own_groups() { [[ $(holders 198.18.0.100) == lb-a && $(holders 198.18.0.101) == lb-b ]]; }
+if [[ -n $active_active ]]; then
+    log "starting the VIP helper and the daemon on lb-a (web-a 150, web-b 100) and lb-b (web-a 100, web-b 150)"
+    start_helper lb-a; start_helper lb-b
+    start_daemon lb-a; start_daemon lb-b
+    wait_until 20 own_groups || fail "web-a should be on lb-a and web-b on lb-b (holders: $(holders 198.18.0.100) / $(holders 198.18.0.101))"
+    wait_until 20 vips_answer || fail "the VIPs do not answer from the client"
+    log "lb-a holds web-a, lb-b holds web-b, both VIPs answer"
+else
+    log "starting the VIP helper and the daemon on lb-a (priority 150) and lb-b (priority 100)"
+    start_pair "start"
+    wait_until 20 vips_answer || fail "the VIP does not answer from the client"
+    vips_on lb-a && [[ $(holders) == lb-a ]] || fail "the VIP should be on lb-a only (holders: $(holders))"
+    log "lb-a is ACTIVE, lb-b is STANDBY, the VIP answers"
+fi
 
 # --- load, kill, return -------------------------------------------------------------------------------------------
 python3 "$here/poller.py" "$tandem" 100 120 "$dir/stop" lb-a="$dir/lb-a.admin" lb-b="$dir/lb-b.admin" \
@@ -105,7 +138,7 @@ other_pids+=("$poller_pid")
 mark load-start client load
 probe_pids=()
 for stream in "${STREAMS[@]}"; do
-    read -r name url mode <<<"$stream"
+    read -r group name url mode <<<"$stream"
     keep=()
     [[ $mode == keep-alive ]] && keep=(--keep-alive)
     # `ip netns exec` execs, so $! is the prober itself; bounded by --duration, ended early by the stop file.
@@ -114,6 +147,7 @@ for stream in "${STREAMS[@]}"; do
     probe_pids+=($!)
     other_pids+=($!)
     echo "$name $dir/probe-$name.jsonl $url $mode" >>"$dir/streams.txt"
+    echo "$name $dir/probe-$name.jsonl $url $mode" >>"$dir/streams-$group.txt"
 done
 load_started=$EPOCHREALTIME
 log "client load running: ${#STREAMS[@]} streams of tandem probe, GET every $PERIOD_MS ms (new connections, keep-alive)"
@@ -131,7 +165,7 @@ kill -9 "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" 2>/dev/null   # one ma
 wait "${pid_of[helper-lb-a]}" "${pid_of[daemon-lb-a]}" 2>/dev/null
 pid_of[helper-lb-a]="" pid_of[daemon-lb-a]=""
 for vip in "${VIPS[@]}"; do ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null; done
-if wait_until 5 state_is lb-b ACTIVE; then log "lb-b is ACTIVE"; else log "lb-b did not become ACTIVE within 5 s"; fi
+if wait_until 5 vips_on lb-b; then log "lb-b is ACTIVE and holds every VIP"; else log "lb-b did not take every VIP within 5 s"; fi
 pause_until "$killed" 5
 
 log "bringing lb-a back: link up, VIP helper and daemon (it preempts after 3 s)"
@@ -152,4 +186,14 @@ for pid in "${probe_pids[@]}"; do
 done
 wait "$poller_pid" || fail "the status poller failed"
 
-python3 "$here/report.py" "$dir" lb-a lb-b "$PERIOD_MS" "$TIMEOUT_MS" "$MAX_OUTAGE_MS"
+if [[ -z $active_active ]]; then
+    python3 "$here/report.py" "$dir" lb-a lb-b "$PERIOD_MS" "$TIMEOUT_MS" "$MAX_OUTAGE_MS"
+    exit
+fi
+# Active-active: web-a fails over to lb-b and comes back; web-b stays on lb-b throughout.
+verdict=0
+python3 "$here/report.py" "$dir" lb-a lb-b "$PERIOD_MS" "$TIMEOUT_MS" "$MAX_OUTAGE_MS" \
+    --group web-a --streams streams-web-a.txt || verdict=1
+python3 "$here/report.py" "$dir" lb-b lb-a "$PERIOD_MS" "$TIMEOUT_MS" "$MAX_OUTAGE_MS" \
+    --group web-b --streams streams-web-b.txt --steady || verdict=1
+exit $verdict

@@ -6,7 +6,8 @@ One line per round on stdout:  START END NODE STATE NODE STATE ...
 START and END are CLOCK_MONOTONIC seconds when the round's calls were started and when the last one had
 answered: the calls run at the same time, so each state was true at some moment between the two. STATE is
 the node's ha.state (ACTIVE, STANDBY, FAULT, ...), "down" when no daemon answers on its admin socket, or "?"
-when the status command could not be run.
+when the status command could not be run. A node with `ha.groups` adds one NODE/GROUP STATE pair per group
+(e.g. `lb-a/web-a ACTIVE`); a node that is down has none.
 
 Usage: poller.py TANDEM PERIOD_MS MAX_SECONDS STOP_FILE NODE=ADMIN_SOCKET...
 """
@@ -17,11 +18,17 @@ import sys
 import time
 
 
-def state_of(output: bytes) -> str:
+def states_of(name: str, output: bytes) -> list[str]:
+    """NAME STATE, then NAME/GROUP STATE for each declared group."""
     try:
-        return str(json.loads(output)["ha"]["state"])
+        ha = json.loads(output)["ha"]
+        fields = [name, str(ha["state"])]
+        if ha.get("declaresGroups"):
+            for group in ha.get("groups") or []:
+                fields += [f"{name}/{group['name']}", str(group["state"])]
+        return fields
     except (ValueError, KeyError, TypeError):
-        return "down"
+        return [name, "down"]
 
 
 def main() -> None:
@@ -43,16 +50,16 @@ def main() -> None:
                 calls.append((name, None))
         fields = []
         for name, call in calls:
-            state = "?"
+            node = [name, "?"]
             if call is not None:
                 try:
                     output, _ = call.communicate(timeout=2)
-                    state = state_of(output) if call.returncode == 0 else "down"
+                    node = states_of(name, output) if call.returncode == 0 else [name, "down"]
                 except subprocess.TimeoutExpired:
                     call.kill()
                     call.communicate()
-                    state = "down"
-            fields += [name, state]
+                    node = [name, "down"]
+            fields += node
         sys.stdout.write(f"{round_start:.6f} {time.monotonic():.6f} " + " ".join(fields) + "\n")
         sys.stdout.flush()
         delay = round_start + period - time.monotonic()

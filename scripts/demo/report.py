@@ -24,7 +24,12 @@ Verdict PASS: FIRST was ACTIVE before the kill, SECOND took over, FIRST was ACTI
 outages of every stream are at most MAX_OUTAGE_MS, every stream sent probes (and a keep-alive stream kept its
 connections: at most one per 100 probes), and no two status rounds in a row saw both nodes ACTIVE. Exit 0 on PASS.
 
-Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS
+With --group G (active-active), the states are those of group G (states.txt's NODE/G fields), and only the
+streams of --streams FILE are judged. With --steady as well, FIRST holds G throughout while SECOND is the node
+killed and brought back: PASS when FIRST is the only ACTIVE in G in every round and the outages around SECOND's
+failover and return are within MAX_OUTAGE_MS.
+
+Usage: report.py DIR FIRST_NODE SECOND_NODE PERIOD_MS TIMEOUT_MS MAX_OUTAGE_MS [--group G [--streams FILE] [--steady]]
 """
 import collections
 import json
@@ -114,14 +119,25 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     directory, first, second = sys.argv[1], sys.argv[2], sys.argv[3]
     period_ms, timeout_ms, max_outage_ms = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+    options = sys.argv[7:]
+    group = options[options.index("--group") + 1] if "--group" in options else None
+    streams_file = options[options.index("--streams") + 1] if "--streams" in options else "streams.txt"
+    steady = "--steady" in options
+    killed = second if steady else first
+
+    def key(node: str) -> str:
+        return f"{node}/{group}" if group else node
     events = {fields[1]: (float(fields[0]), " ".join(fields[2:])) for fields in read(f"{directory}/events.txt")}
     rounds = []        # (start, end, state of first, state of second)
     for fields in read(f"{directory}/states.txt"):
         states = dict(zip(fields[2::2], fields[3::2]))
-        if states.get(first, "?") != "?" and states.get(second, "?") != "?":
-            rounds.append((float(fields[0]), float(fields[1]), states[first], states[second]))
+        # A node that is down has no group fields: it holds nothing.
+        a = states.get(key(first), "down" if states.get(first) == "down" else "?")
+        b = states.get(key(second), "down" if states.get(second) == "down" else "?")
+        if a != "?" and b != "?":
+            rounds.append((float(fields[0]), float(fields[1]), a, b))
     streams = [Stream(name, url, mode == "keep-alive", read_probes(path))
-               for name, path, url, mode in read(f"{directory}/streams.txt")]
+               for name, path, url, mode in read(f"{directory}/{streams_file}")]
     vips = list(dict.fromkeys(urllib.parse.urlsplit(stream.url).hostname for stream in streams))
     kill, restart, stop = events["kill"][0], events["restart"][0], events["load-stop"][0]
     sends = [stream.probes[0].sent for stream in streams if stream.probes]
@@ -135,7 +151,7 @@ def main() -> int:
         return " + ".join(names) if names else "nobody"
 
     # The timeline: every change in the pair's states, and the demo's own actions.
-    entries = [(events[key][0], f"** {first} {events[key][1]}") for key in ("kill", "restart")]
+    entries = [(events[event][0], f"** {killed} {events[event][1]}") for event in ("kill", "restart")]
     previous = None
     last_holder = None
     for start, end, a, b in rounds:
@@ -151,8 +167,12 @@ def main() -> int:
     # Rounds are attributed to a phase only when they lie wholly inside it.
     before_kill = [r for r in rounds if r[1] < kill]
     start_ok = bool(before_kill) and active(before_kill[-1][2], before_kill[-1][3]) == first
-    takeover = next((end for start, end, a, b in rounds if kill < start and end < restart and b == "ACTIVE"), None)
-    preempt = next((end for start, end, a, b in rounds if start > restart and a == "ACTIVE"), None)
+    if steady:      # FIRST keeps the group: the windows are SECOND's death and return
+        takeover = next((end for start, end, a, b in rounds if kill < start and end < restart), None)
+        preempt = next((end for start, end, a, b in rounds if start > restart and b != "down"), None)
+    else:
+        takeover = next((end for start, end, a, b in rounds if kill < start and end < restart and b == "ACTIVE"), None)
+        preempt = next((end for start, end, a, b in rounds if start > restart and a == "ACTIVE"), None)
     last = [r for r in rounds if r[1] <= stop]
     end_ok = bool(last) and active(last[-1][2], last[-1][3]) == first
     both = [start for start, end, a, b in rounds if a == b == "ACTIVE"]
@@ -169,7 +189,10 @@ def main() -> int:
 
     print()
     print("======================== Tandem demo report ========================")
-    print(f"pair       {first} (priority 150) and {second} (priority 100), VIP {', '.join(vips)}, preempt after 3 s")
+    if group:
+        print(f"group      {group}: {first} preferred, {second} its peer; VIP {', '.join(vips)}, preempt after 3 s")
+    else:
+        print(f"pair       {first} (priority 150) and {second} (priority 100), VIP {', '.join(vips)}, preempt after 3 s")
     print("timeline   (relative to the first client probe; states polled every ~100 ms)")
     for time, text in entries:
         print(f"  {rel(time)}  {text}")
@@ -235,7 +258,9 @@ def main() -> int:
               + ", ".join(rel(t).strip() for t in both))
     if not start_ok:
         problems.append(f"{first} was not the only ACTIVE before the kill")
-    if takeover is None:
+    if steady and any(a != "ACTIVE" or b == "ACTIVE" for _, _, a, b in rounds):
+        problems.append(f"{group} moved away from {first}")
+    if takeover is None and not steady:
         problems.append(f"{second} did not take over")
     if not end_ok:
         problems.append(f"{first} was not the only ACTIVE at the end")
@@ -250,8 +275,12 @@ def main() -> int:
         back = ", ".join(f"{failback_ms:.0f} ms ({name})" for name, _, failback_ms, _ in outages)
         elsewhere = sum(n for _, _, _, n in outages)
         caveat = f"; {elsewhere} probes failed away from the handovers" if elsewhere else ""
-        print(f"verdict    PASS: {second} took over with {over} client-visible outage,")
-        print(f"           {first} took the VIP back with {back}{caveat}")
+        if steady:
+            print(f"verdict    PASS: {first} kept {group} throughout; outage while {second} died {over}, "
+                  f"while it returned {back}{caveat}")
+        else:
+            print(f"verdict    PASS: {second} took over with {over} client-visible outage,")
+            print(f"           {first} took the VIP back with {back}{caveat}")
     print("====================================================================")
     return 1 if problems else 0
 
