@@ -52,29 +52,73 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case let created as NIOHTTP2StreamCreatedEvent:
-            openStreams += 1
-            if created.streamID > lastStreamID { lastStreamID = created.streamID }
-            idleTimer?.cancel()
-            idleTimer = nil
-        case is StreamClosedEvent:
-            openStreams -= 1
-            if openStreams == 0 {
-                if goingAway {
-                    closeSoon()
-                } else if clientConnections.closesKeepAlive {
-                    goAway()
-                } else {
-                    armIdleTimer()
-                }
-            }
         case is CloseWhenIdle, is ChannelShouldQuiesceEvent:
             goAway()
-            return
         default:
-            break
+            context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A connection error (a flood limit, a protocol violation): NIOHTTP2 has sent GOAWAY with its code but leaves
+    /// the socket open, so the connection ends here. NIOHTTP2 reports a stream's errors here too (after resetting
+    /// only that stream): those leave the connection serving its other streams.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if Self.isStreamError(error) { return }
+        closeSoon()
+    }
+
+    /// The errors NIOHTTP2 answers with RST_STREAM alone: a malformed request (RFC 9113 §8.1.1) or one more stream
+    /// than allowed. Unknown errors count as connection errors.
+    static func isStreamError(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOHTTP2Errors.StreamError, is NIOHTTP2Errors.NoSuchStream, is NIOHTTP2Errors.StreamClosed,
+            is NIOHTTP2Errors.MaxStreamsViolation, is NIOHTTP2Errors.MissingPseudoHeader,
+            is NIOHTTP2Errors.DuplicatePseudoHeader, is NIOHTTP2Errors.PseudoHeaderAfterRegularHeader,
+            is NIOHTTP2Errors.UnknownPseudoHeader, is NIOHTTP2Errors.UnsupportedPseudoHeader,
+            is NIOHTTP2Errors.InvalidPseudoHeaders, is NIOHTTP2Errors.MissingHostHeader,
+            is NIOHTTP2Errors.DuplicateHostHeader, is NIOHTTP2Errors.EmptyPathHeader,
+            is NIOHTTP2Errors.InvalidStatusValue, is NIOHTTP2Errors.TrailersWithoutEndStream,
+            is NIOHTTP2Errors.InvalidHTTP2HeaderFieldName, is NIOHTTP2Errors.InvalidHTTP2HeaderFieldValue,
+            is NIOHTTP2Errors.ForbiddenHeaderField, is NIOHTTP2Errors.InvalidPseudoHeaderValue,
+            is NIOHTTP2Errors.ContentLengthViolated, is NIOHTTP2Errors.ContentLengthHeadersMismatch,
+            is NIOHTTP2Errors.ContentLengthHeaderNegative, is NIOHTTP2Errors.ContentLengthHeaderMalformedValue:
+            true
+        default:
+            false
+        }
+    }
+
+    /// The multiplexer's stream events (with the inline multiplexer they come through a delegate, not the
+    /// pipeline).
+    struct StreamDelegate: NIOHTTP2StreamDelegate {
+        let handler: NIOLoopBound<HTTP2ConnectionHandler>
+
+        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+            handler.value.streamCreated(id)
+        }
+
+        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+            handler.value.streamClosed()
+        }
+    }
+
+    private func streamCreated(_ id: HTTP2StreamID) {
+        openStreams += 1
+        if id > lastStreamID { lastStreamID = id }
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    private func streamClosed() {
+        openStreams -= 1
+        guard openStreams == 0 else { return }
+        if goingAway {
+            closeSoon()
+        } else if clientConnections.closesKeepAlive {
+            goAway()
+        } else {
+            armIdleTimer()
+        }
     }
 
     /// Sends GOAWAY (NO_ERROR) naming the last stream opened, then closes once no stream is open.

@@ -93,25 +93,28 @@ final class HTTP2ProtocolSelector: ChannelInboundHandler, RemovableChannelHandle
         let frontend = self.frontend
         let logger = self.logger
         let proxied = self.proxied
+        let maxHeaderListSize = frontend.http2.maxHeaderListSize
+        let connection = HTTP2ConnectionHandler(
+            idleTimeout: frontend.keepAliveTimeout,
+            clientConnections: frontend.clientConnections
+        )
         _ = try pipeline.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: Self.connectionConfiguration(frontend.http2),
             streamConfiguration: Self.streamConfiguration(frontend.http2),
+            streamDelegate: HTTP2ConnectionHandler.StreamDelegate(
+                handler: NIOLoopBound(connection, eventLoop: pipeline.eventLoop)
+            ),
             position: .last
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let sync = stream.pipeline.syncOperations
-                try sync.addHandler(HTTP2StreamAdapter())
+                try sync.addHandler(HTTP2StreamAdapter(maxHeaderListSize: maxHeaderListSize))
                 try sync.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
                 if let proxied { sync.fireUserInboundEventTriggered(proxied) }
             }
         }
-        try pipeline.addHandler(
-            HTTP2ConnectionHandler(
-                idleTimeout: frontend.keepAliveTimeout,
-                clientConnections: frontend.clientConnections
-            )
-        )
+        try pipeline.addHandler(connection)
     }
 
     /// SETTINGS from the frontend's `h2` limits; NIOHTTP2's header validation and flood limits (CONTINUATION, empty

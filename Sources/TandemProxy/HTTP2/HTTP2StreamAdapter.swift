@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 import NIOHTTP2
 
 /// The bridge between one HTTP/2 stream and the HTTP/1.1 engine: it sits on the stream's child channel in front of a
@@ -28,12 +29,24 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
     /// Completes when the frame that ends the response has left the stream: a stream's frames wait there for the
     /// client's window, and a close before then would drop them (and reset the stream).
     private var responseSent: EventLoopFuture<Void>?
+    /// SETTINGS_MAX_HEADER_LIST_SIZE, which NIOHTTP2 advertises but does not enforce on what it decodes.
+    private let maxHeaderListSize: Int
+
+    init(maxHeaderListSize: Int) {
+        self.maxHeaderListSize = maxHeaderListSize
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .headers(let headers):
             switch request {
             case .awaitingHead:
+                // RFC 9113 §6.5.2: each field counts its name, its value and 32 bytes.
+                let listSize = headers.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+                guard listSize <= maxHeaderListSize else {
+                    answerTooLarge(context, endStream: headers.endStream)
+                    return
+                }
                 var bytes = context.channel.allocator.buffer(capacity: 512)
                 switch HTTP2RequestWriter.writeHead(headers.headers, endStream: headers.endStream, into: &bytes) {
                 case .failure:
@@ -139,6 +152,15 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(_, let endStream), .data(_, let endStream): endStream
         case .trailers: true
         }
+    }
+
+    /// 431 without involving the engine (the head is never built), then a reset unless the client had finished.
+    private func answerTooLarge(_ context: ChannelHandlerContext, endStream: Bool) {
+        request = .ended
+        let headers: HPACKHeaders = [":status": "431", "content-length": "0"]
+        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
+        if !endStream { context.write(wrapOutboundOut(.rstStream(.noError)), promise: nil) }
+        context.flush()
     }
 
     private func reset(_ context: ChannelHandlerContext, _ code: HTTP2ErrorCode) {

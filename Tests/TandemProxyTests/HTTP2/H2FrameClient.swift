@@ -166,7 +166,8 @@ final class H2FrameClient {
                 }
             case FrameType.data:
                 response.body += frame.payload
-                try await windowUpdate(stream: stream, increment: frame.payload.count)
+                // The proxy may have closed after the last frame (drain): nothing more to open then.
+                try? await windowUpdate(stream: stream, increment: frame.payload.count)
             case FrameType.rstStream:
                 response.reset = frame.errorCode
                 return response
