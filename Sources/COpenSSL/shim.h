@@ -89,24 +89,33 @@ static inline int COpenSSL_SSL_set_tlsext_host_name(SSL *ssl, const char *name) 
 static inline int COpenSSL_SSL_TLSEXT_ERR_OK(void) { return SSL_TLSEXT_ERR_OK; }
 static inline int COpenSSL_SSL_TLSEXT_ERR_NOACK(void) { return SSL_TLSEXT_ERR_NOACK; }
 
-/// ALPN: choose `http/1.1` when the client offers it, otherwise continue without ALPN (a client
-/// that offers only `h2` still gets HTTP/1.1 rather than a failed handshake).
-static inline int COpenSSL_ALPNSelectHTTP11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                                            const unsigned char *in, unsigned int inlen, void *arg) {
-    static const unsigned char supported[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+/// ALPN: the protocols a server context offers, in wire format (each name preceded by its length byte) and in the
+/// server's order of preference. Owned by the caller and alive as long as the context.
+typedef struct COpenSSL_ALPNPreference {
+    const unsigned char *protocols;
+    unsigned int length;
+} COpenSSL_ALPNPreference;
+
+/// ALPN: choose the first protocol of the server's list (`arg`, a `COpenSSL_ALPNPreference`) that the client
+/// also offers; with none in common, continue without ALPN (a client offering only protocols we do not speak
+/// still gets HTTP/1.1 rather than a failed handshake).
+static inline int COpenSSL_ALPNSelect(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                      const unsigned char *in, unsigned int inlen, void *arg) {
+    const COpenSSL_ALPNPreference *preference = (const COpenSSL_ALPNPreference *)arg;
     (void)ssl;
-    (void)arg;
+    // SSL_select_next_proto walks the server's list first: the server's preference wins.
     unsigned char *selected = NULL;
-    if (SSL_select_next_proto(&selected, outlen, supported, sizeof(supported), in, inlen)
-        != OPENSSL_NPN_NEGOTIATED) {
+    if (preference == NULL
+        || SSL_select_next_proto(&selected, outlen, preference->protocols, preference->length, in, inlen)
+               != OPENSSL_NPN_NEGOTIATED) {
         return SSL_TLSEXT_ERR_NOACK;
     }
     *out = selected;
     return SSL_TLSEXT_ERR_OK;
 }
 
-static inline void COpenSSL_SSL_CTX_select_ALPN_HTTP11(SSL_CTX *ctx) {
-    SSL_CTX_set_alpn_select_cb(ctx, COpenSSL_ALPNSelectHTTP11, NULL);
+static inline void COpenSSL_SSL_CTX_select_ALPN(SSL_CTX *ctx, const COpenSSL_ALPNPreference *preference) {
+    SSL_CTX_set_alpn_select_cb(ctx, COpenSSL_ALPNSelect, (void *)preference);
 }
 
 static inline size_t COpenSSL_BIO_pending(BIO *bio) {

@@ -2,7 +2,10 @@ import Yams
 
 extension ConfigDecoder {
     func decodeFrontend(_ node: Node, _ path: ConfigPath) -> FrontendSettings? {
-        let keys = ["name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits", "accept_proxy", "log"]
+        let keys = [
+            "name", "bind", "mode", "backend", "routes", "tls", "timeouts", "limits", "accept_proxy", "log", "h2c",
+            "h2",
+        ]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
@@ -16,6 +19,15 @@ extension ConfigDecoder {
         let limits = optional(fields, "limits", default: FrontendLimits(), decodeFrontendLimits)
         let acceptProxy = optional(fields, "accept_proxy", default: false, bool)
         let log = optional(fields, "log", decodeAccessLog)
+        let h2c = optional(fields, "h2c", default: false, bool)
+        let http2 = optional(fields, "h2", default: HTTP2Limits(), decodeHTTP2)
+        if h2c, let node = fields["h2c"] {
+            if mode == .tcp {
+                report(path.key("h2c"), at: node, "not allowed when mode is tcp (HTTP/2 is layer 7)")
+            } else if fields["tls"] != nil {
+                report(path.key("h2c"), at: node, "not allowed with tls (a TLS frontend negotiates h2 with tls.alpn)")
+            }
+        }
         if mode == .tcp, let backend {
             layer4BackendReferences.append((backend, path.key("backend"), fields["backend"]?.mark?.line))
         }
@@ -54,7 +66,9 @@ extension ConfigDecoder {
             timeouts: timeouts,
             limits: limits,
             acceptProxy: acceptProxy,
-            log: log
+            log: log,
+            h2c: h2c,
+            http2: http2
         )
     }
 
@@ -93,7 +107,7 @@ extension ConfigDecoder {
     }
 
     func decodeTLS(_ node: Node, _ path: ConfigPath) -> TLSSettings? {
-        let keys = ["certificates", "ticket_keys", "min_version", "handshake_timeout"]
+        let keys = ["certificates", "ticket_keys", "min_version", "handshake_timeout", "alpn"]
         guard let fields = open(node, at: path, keys: keys) else {
             return nil
         }
@@ -102,6 +116,15 @@ extension ConfigDecoder {
         // `1.2` unquoted is a YAML float; accept it as written rather than force quotes on the operator.
         let minimumVersion = optional(fields, "min_version", default: .tls12, choice(TLSSettings.MinimumVersion.self))
         let handshakeTimeout = optional(fields, "handshake_timeout", default: .seconds(10), positiveDuration)
+        let alpn = optional(
+            fields,
+            "alpn",
+            default: [.h2, .http11],
+            list(nonEmpty: true, choice(TLSSettings.ApplicationProtocol.self))
+        )
+        if let node = fields["alpn"], Set(alpn).count != alpn.count {
+            report(path.key("alpn"), at: node, "lists a protocol twice")
+        }
         guard let certificates else {
             return nil
         }
@@ -109,7 +132,8 @@ extension ConfigDecoder {
             certificates: certificates,
             ticketKeysPath: ticketKeys,
             minimumVersion: minimumVersion,
-            handshakeTimeout: handshakeTimeout
+            handshakeTimeout: handshakeTimeout,
+            alpn: alpn
         )
     }
 
@@ -123,6 +147,29 @@ extension ConfigDecoder {
             keepalive: optional(fields, "keepalive", default: defaults.keepalive, positiveDuration),
             client: optional(fields, "client", default: defaults.client, positiveDuration),
             tunnel: optional(fields, "tunnel", default: defaults.tunnel, positiveDuration)
+        )
+    }
+
+    func decodeHTTP2(_ node: Node, _ path: ConfigPath) -> HTTP2Limits? {
+        let keys = ["max_concurrent_streams", "max_header_list_size", "max_resets", "reset_window"]
+        guard let fields = open(node, at: path, keys: keys) else {
+            return nil
+        }
+        let defaults = HTTP2Limits()
+        // RFC 9113 §6.5.2: a stream limit above 2^31-1 cannot be sent; the header list size is a 32-bit setting.
+        let streams = integer(in: 1...Int(Int32.max))
+        let listSize = integer(in: 1...Int(Int32.max))
+        let positive = integer(in: 1...Int.max)
+        return HTTP2Limits(
+            maxConcurrentStreams: optional(
+                fields,
+                "max_concurrent_streams",
+                default: defaults.maxConcurrentStreams,
+                streams
+            ),
+            maxHeaderListSize: optional(fields, "max_header_list_size", default: defaults.maxHeaderListSize, listSize),
+            maxResets: optional(fields, "max_resets", default: defaults.maxResets, positive),
+            resetWindow: optional(fields, "reset_window", default: defaults.resetWindow, positiveDuration)
         )
     }
 

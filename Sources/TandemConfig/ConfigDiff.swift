@@ -268,6 +268,8 @@ public struct ConfigDiff: Sendable, Equatable {
             ("timeouts", old.timeouts != new.timeouts),
             ("limits", old.limits != new.limits),
             ("accept_proxy", old.acceptProxy != new.acceptProxy),
+            ("h2c", old.h2c != new.h2c),
+            ("h2", old.http2 != new.http2),
         ]
         return keys.filter(\.1).map(\.0)
     }

@@ -17,6 +17,11 @@ public struct FrontendSettings: Sendable, Equatable {
     public var acceptProxy: Bool
     /// The access log, or nil for none.
     public var log: AccessLogSettings?
+    /// Accept prior-knowledge HTTP/2 in the clear (a connection that opens with the h2c preface); plain frontends
+    /// only, since a TLS frontend negotiates h2 with ALPN (`tls.alpn`).
+    public var h2c: Bool
+    /// Limits of HTTP/2 connections (h2 over TLS or h2c).
+    public var http2: HTTP2Limits
 
     public init(
         name: String,
@@ -28,7 +33,9 @@ public struct FrontendSettings: Sendable, Equatable {
         timeouts: FrontendTimeouts = FrontendTimeouts(),
         limits: FrontendLimits = FrontendLimits(),
         acceptProxy: Bool = false,
-        log: AccessLogSettings? = nil
+        log: AccessLogSettings? = nil,
+        h2c: Bool = false,
+        http2: HTTP2Limits = HTTP2Limits()
     ) {
         self.name = name
         self.bind = bind
@@ -40,5 +47,14 @@ public struct FrontendSettings: Sendable, Equatable {
         self.limits = limits
         self.acceptProxy = acceptProxy
         self.log = log
+        self.h2c = h2c
+        self.http2 = http2
+    }
+
+    /// Whether connections of this frontend may speak HTTP/2: h2c on a plain frontend, `h2` in ALPN on a TLS one.
+    public var speaksHTTP2: Bool {
+        guard mode == .http else { return false }
+        if let tls { return tls.alpn.contains(.h2) }
+        return h2c
     }
 }

@@ -5,3 +5,11 @@ extension TLSSettings {
         case tls13 = "1.3"
     }
 }
+
+extension TLSSettings {
+    /// An ALPN protocol identifier Tandem speaks; raw values as written in the config and on the wire.
+    public enum ApplicationProtocol: String, Sendable, Equatable, CaseIterable {
+        case h2
+        case http11 = "http/1.1"
+    }
+}

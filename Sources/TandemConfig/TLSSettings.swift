@@ -6,16 +6,20 @@ public struct TLSSettings: Sendable, Equatable {
     public var ticketKeysPath: String?
     public var minimumVersion: MinimumVersion
     public var handshakeTimeout: Duration
+    /// The protocols offered in ALPN, in the server's order of preference (the first the client also offers wins).
+    public var alpn: [ApplicationProtocol]
 
     public init(
         certificates: [String],
         ticketKeysPath: String? = nil,
         minimumVersion: MinimumVersion = .tls12,
-        handshakeTimeout: Duration = .seconds(10)
+        handshakeTimeout: Duration = .seconds(10),
+        alpn: [ApplicationProtocol] = [.h2, .http11]
     ) {
         self.certificates = certificates
         self.ticketKeysPath = ticketKeysPath
         self.minimumVersion = minimumVersion
         self.handshakeTimeout = handshakeTimeout
+        self.alpn = alpn
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 import TandemConfig
 
 /// The TLS configuration of one frontend, shared by all its connections: a certificate per configured file
-/// (chosen by SNI, the first is the default), Mozilla "intermediate" ciphers and groups, ALPN `http/1.1`, no
+/// (chosen by SNI, the first is the default), Mozilla "intermediate" ciphers and groups, ALPN from `tls.alpn` (`h2`, `http/1.1`), no
 /// compression, no renegotiation, and session tickets from the shared `ticket_keys` file.
 ///
 /// `reload()` swaps in a new configuration atomically: established connections keep the one they started
@@ -85,7 +85,7 @@ public final class TLSContext: Sendable {
         case .tls13: minimumVersion = TLS1_3_VERSION
         }
         let certificates = try settings.certificates.map {
-            try TLSServerCertificate(path: $0, minimumVersion: minimumVersion)
+            try TLSServerCertificate(path: $0, minimumVersion: minimumVersion, alpn: settings.alpn.map(\.rawValue))
         }
         let ticketKeys =
             try settings.ticketKeysPath.map { try TLSTicketKeyRing(contentsOfFile: $0) } ?? processTicketKeys

@@ -1,7 +1,7 @@
 /// Fired inbound by `TLSServerHandler` once the handshake completes, before any application data, so that the
 /// handlers after it (the proxy) learn what was negotiated.
 public struct TLSHandshakeCompleted: Sendable, Equatable {
-    /// The ALPN protocol selected (`http/1.1`), or nil when the client offered none we speak.
+    /// The ALPN protocol selected (`h2` or `http/1.1`), or nil when the client offered none we speak.
     public var applicationProtocol: String?
     /// The SNI host name the client asked for, or nil without SNI.
     public var serverName: String?

@@ -23,12 +23,26 @@ final class TLSServerCertificate {
     let context: OpaquePointer
     /// Lower-cased DNS names of the subjectAltName extension (the common name when there is none).
     private(set) var dnsNames: [String]
+    /// The ALPN list the context's select callback reads (wire format, server preference first); allocated here
+    /// and freed after the context, because OpenSSL keeps only the pointer.
+    private let alpnPreference: UnsafeMutablePointer<COpenSSL_ALPNPreference>
+    private let alpnBytes: UnsafeMutableBufferPointer<UInt8>
 
-    /// Loads `path` (PEM chain, leaf first, and its private key) into a fresh server context.
-    init(path: String, minimumVersion: Int32) throws {
+    /// Loads `path` (PEM chain, leaf first, and its private key) into a fresh server context that offers `alpn`
+    /// (protocol names in order of preference).
+    init(path: String, minimumVersion: Int32, alpn: [String] = ["h2", "http/1.1"]) throws {
         self.path = path
+        let wire = alpn.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
+        alpnBytes = .allocate(capacity: max(wire.count, 1))
+        _ = alpnBytes.initialize(from: wire)
+        alpnPreference = .allocate(capacity: 1)
+        alpnPreference.initialize(
+            to: COpenSSL_ALPNPreference(protocols: UnsafePointer(alpnBytes.baseAddress), length: UInt32(wire.count))
+        )
         OpenSSLErrorQueue.clear()
         guard let context = SSL_CTX_new(TLS_server_method()) else {
+            alpnPreference.deallocate()
+            alpnBytes.deallocate()
             throw TLSError(path: path, message: "SSL_CTX_new failed: \(OpenSSLErrorQueue.drain().message)")
         }
         self.context = context
@@ -43,6 +57,10 @@ final class TLSServerCertificate {
 
     deinit {
         SSL_CTX_free(context)
+        // The select callback runs only in handshakes, and every `TLSServerHandler` keeps its certificate set (so
+        // this object) for its whole life: no handshake can outlive the list.
+        alpnPreference.deallocate()
+        alpnBytes.deallocate()
     }
 
     /// Seconds from now until the leaf certificate's notAfter (negative once expired).
@@ -62,7 +80,7 @@ final class TLSServerCertificate {
         _ = SSL_CTX_set_options(context, COpenSSL_TandemServerOptions())
         _ = COpenSSL_SSL_CTX_set_session_cache_mode(context, COpenSSL_SSL_SESS_CACHE_OFF())
         _ = SSL_CTX_set_num_tickets(context, 1)
-        COpenSSL_SSL_CTX_select_ALPN_HTTP11(context)
+        COpenSSL_SSL_CTX_select_ALPN(context, alpnPreference)
         let configured =
             COpenSSL_SSL_CTX_set_min_proto_version(context, minimumVersion) == 1
             && SSL_CTX_set_cipher_list(context, Self.tls12Ciphers) == 1

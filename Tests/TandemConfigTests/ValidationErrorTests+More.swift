@@ -255,3 +255,48 @@ extension ValidationErrorTests {
         #expect(F.errors("") == ["t.yaml: the file is empty; node, frontends and backends are required"])
     }
 }
+
+/// The HTTP/2 keys: `h2c`, `h2:` limits and `tls.alpn`, their defaults and their refusals.
+@Suite struct HTTP2ConfigTests {
+    typealias F = ConfigFixtures
+
+    @Test func defaultsAndValues() throws {
+        let plain = try ConfigLoader.parse(yaml: F.minimal, file: "t.yaml")
+        #expect(plain.frontends[0].h2c == false)
+        #expect(plain.frontends[0].http2 == HTTP2Limits())
+        #expect(plain.frontends[0].speaksHTTP2 == false)
+        let yaml = F.minimal(
+            replacingLine: 5,
+            with:
+                "    bind: 198.18.0.100:80\n    h2c: true\n    h2: { max_concurrent_streams: 7, max_header_list_size: 4096, max_resets: 5, reset_window: 2s }"
+        )
+        let configured = try ConfigLoader.parse(yaml: yaml, file: "t.yaml").frontends[0]
+        #expect(configured.h2c)
+        #expect(configured.speaksHTTP2)
+        #expect(
+            configured.http2
+                == HTTP2Limits(maxConcurrentStreams: 7, maxHeaderListSize: 4096, maxResets: 5, resetWindow: .seconds(2))
+        )
+    }
+
+    @Test func refusals() {
+        let tls = F.minimal(
+            replacingLine: 5,
+            with: "    bind: 198.18.0.100:80\n    h2c: true\n    tls: { certificates: [/x.pem], alpn: [h3] }"
+        )
+        let errors = F.errors(tls)
+        #expect(errors.contains { $0.contains("frontends[0].h2c: not allowed with tls") })
+        #expect(errors.contains { $0.contains("frontends[0].tls.alpn[0]: expected one of: h2, http/1.1") })
+        let twice = F.errors(
+            F.minimal(
+                replacingLine: 5,
+                with: "    bind: 198.18.0.100:80\n    tls: { certificates: [/x.pem], alpn: [h2, h2] }"
+            )
+        )
+        #expect(twice.contains { $0.contains("frontends[0].tls.alpn: lists a protocol twice") })
+        let zero = F.errors(
+            F.minimal(replacingLine: 5, with: "    bind: 198.18.0.100:80\n    h2: { max_concurrent_streams: 0 }")
+        )
+        #expect(zero.contains { $0.contains("frontends[0].h2.max_concurrent_streams:") })
+    }
+}

@@ -28,7 +28,7 @@ import Testing
             F.errors(F.minimal(replacingLine: 5, with: "    bnd: 198.18.0.100:80")) == [
                 "t.yaml:4: frontends[0].bind: is required",
                 "t.yaml:5: frontends[0].bnd: unknown key (expected one of: name, bind, mode, backend, routes, tls,"
-                    + " timeouts, limits, accept_proxy, log)",
+                    + " timeouts, limits, accept_proxy, log, h2c, h2)",
             ]
         )
         #expect(

@@ -160,6 +160,8 @@ final class TestBackendHandler: ChannelInboundHandler {
             )
         }
         if remaining == 0 {
+            // A flush above can make the channel writable again and re-enter this method, which then finished.
+            guard self.chunk != nil else { return }
             self.chunk = nil
             finish(context: context)
         } else {

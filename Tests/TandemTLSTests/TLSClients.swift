@@ -4,12 +4,13 @@ import Foundation
 struct TLSClients {
     let certificates: TestCertificates
 
-    /// `curl -v https://NAME:PORT/` resolved to 127.0.0.1 and verified against the test CA.
+    /// `curl -v --http1.1 https://NAME:PORT/` resolved to 127.0.0.1 and verified against the test CA (the test server
+    /// speaks HTTP/1.1 only, so curl offers only `http/1.1` in ALPN).
     func curl(_ name: String, port: Int, extra: [String] = []) async throws -> ExternalCommand.Result {
         try await ExternalCommand.run(
             "/usr/bin/curl",
             [
-                "-sS", "-v", "--max-time", "10", "--resolve", "\(name):\(port):127.0.0.1",
+                "-sS", "-v", "--http1.1", "--max-time", "10", "--resolve", "\(name):\(port):127.0.0.1",
                 "--cacert", certificates.caCertificate,
             ] + extra + ["https://\(name):\(port)/"]
         )

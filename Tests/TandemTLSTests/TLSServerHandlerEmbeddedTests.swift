@@ -8,12 +8,14 @@ import Testing
 struct TLSServerHandlerEmbeddedTests {
     private static func channel(
         _ certificates: TestCertificates,
-        timeout: Duration = .milliseconds(300)
+        timeout: Duration = .milliseconds(300),
+        alpn: [TLSSettings.ApplicationProtocol] = [.h2, .http11]
     ) throws -> (EmbeddedChannel, TLSContext, EventRecorder, ReadCounter) {
         let context = try TLSContext(
             settings: TLSSettings(
                 certificates: [certificates.aTest, certificates.wildcardBTest],
-                handshakeTimeout: timeout
+                handshakeTimeout: timeout,
+                alpn: alpn
             )
         )
         let recorder = EventRecorder()
@@ -40,7 +42,17 @@ struct TLSServerHandlerEmbeddedTests {
         #expect(context.statistics.failures(.handshakeTimeout) == 1)
     }
 
-    /// A completed handshake reports SNI, ALPN (http/1.1 chosen over h2) and cancels the timeout.
+    /// With `alpn: [http/1.1]` a client offering h2 and http/1.1 gets http/1.1: h2 is off.
+    @Test func alpnWithoutH2ChoosesHTTP11() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let (channel, _, recorder, _) = try Self.channel(certificates, alpn: [.http11])
+        let client = InMemoryTLSClient(serverName: "www.b.test")
+        try client.exchange(with: channel)
+        #expect(recorder.handshakes.map(\.applicationProtocol) == ["http/1.1"])
+    }
+
+    /// A completed handshake reports SNI, ALPN (h2, first in the server's preference) and cancels the timeout.
     @Test func handshakeReportsWhatWasNegotiated() async throws {
         let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
@@ -49,7 +61,7 @@ struct TLSServerHandlerEmbeddedTests {
         try client.exchange(with: channel)
         #expect(client.handshakeDone)
         let expected = TLSHandshakeCompleted(
-            applicationProtocol: "http/1.1",
+            applicationProtocol: "h2",
             serverName: "www.b.test",
             sessionResumed: false,
             protocolVersion: "TLSv1.3"

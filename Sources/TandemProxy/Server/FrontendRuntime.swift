@@ -26,6 +26,9 @@ public final class FrontendRuntime: Sendable {
     let tunnelTimeout: TimeAmount
     /// Connections start with a PROXY header from a balancer in front, which names the client.
     let acceptProxy: Bool
+    /// Whether connections may become HTTP/2 (h2 in ALPN, or h2c by prior knowledge), and its limits.
+    let speaksHTTP2: Bool
+    let http2: HTTP2Limits
     /// Its open client connections and the keep-alive wind-down switch.
     public let clientConnections = ClientConnections()
     /// One line per request or tunnel, when the frontend has `log:`.
@@ -94,6 +97,8 @@ public final class FrontendRuntime: Sendable {
         self.clientTimeout = TimeAmount(settings.timeouts.client)
         self.tunnelTimeout = TimeAmount(settings.timeouts.tunnel)
         self.acceptProxy = settings.acceptProxy
+        self.speaksHTTP2 = settings.speaksHTTP2
+        self.http2 = settings.http2
         self.accessLog = accessLog
     }
 

@@ -181,6 +181,14 @@ public final class ProxyServer: Service, Sendable {
                     if let tls = frontend.tls {
                         try addTLSServerHandler(to: pipeline, context: tls)
                     }
+                    if frontend.mode == .http, frontend.speaksHTTP2 {
+                        // Before the engine: it swaps the engine for the HTTP/2 pipeline when the client chose h2.
+                        let negotiation: HTTP2ProtocolSelector.Negotiation =
+                            frontend.tls == nil ? .priorKnowledge : .alpn
+                        try pipeline.addHandler(
+                            HTTP2ProtocolSelector(frontend: frontend, logger: logger, negotiation: negotiation)
+                        )
+                    }
                     switch frontend.mode {
                     case .http: try pipeline.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
                     case .tcp: try pipeline.addHandler(TCPFrontendHandler(frontend: frontend, logger: logger))
