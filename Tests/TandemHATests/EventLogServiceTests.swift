@@ -29,16 +29,6 @@ struct EventLogServiceTests {
         scratch.read(name).split(separator: "\n").compactMap { try? HAEvent(jsonLine: $0) }
     }
 
-    /// Polls `condition` every 10 ms for at most `timeout` (the log is a file: there is no event to await).
-    func eventually(within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     /// A pair on loopback logs: started, the peer alive, the transitions with reasons, summaries with traffic;
     /// when one stops, it logs `stopped` and its peer logs the transition to ACTIVE and, after the dead window,
     /// peer_dead.

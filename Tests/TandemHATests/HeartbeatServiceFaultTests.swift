@@ -36,15 +36,6 @@ final class FlakyVIPController: VIPHelperDuties {
 struct HeartbeatServiceFaultTests {
     let keyring = HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 0x5A))
 
-    func eventually(within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     func service(
         _ name: String,
         priority: Int = 100,

@@ -31,15 +31,6 @@ struct HeartbeatServiceGroupTests {
         return Node(service: service, vips: vips)
     }
 
-    func eventually(within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     func group(_ node: Node, _ name: String) -> HeartbeatStatus.GroupStatus? {
         node.service.status().groups.first { $0.name == name }
     }

@@ -61,16 +61,6 @@ struct HeartbeatServiceTests {
         _ = try? await secondRun.value
     }
 
-    /// Polls `condition` every 10 ms for at most `timeout` (for state that has no event to await).
-    func eventually(within timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     /// The higher-priority node claims, the other stays STANDBY; stopping the ACTIVE makes the other claim
     /// within the dead window (the stopping node even says so at once); RTT and peer state are reported.
     @Test func failoverOnStop() async throws {
