@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tandem and HAProxy side by side, in one run, on loopback: the same two nginx backends, the same
 # thread count (Tandem's event loops = HAProxy's nbthread), the same wrk load (keep-alive, small
-# responses). Prints req/s, p50, p99 and the proxy's CPU per request (user + system µs from /proc/PID/stat over
+# responses; h2: the same h2load load over TLS). Prints req/s, p50, p99 and the proxy's CPU per request (user + system µs from /proc/PID/stat over
 # the measured run) for both, and the ratios Tandem/HAProxy per scenario.
 #
 #   scripts/bench.sh                       # round_robin, least_connections, cookie, tls, tls_handshake
@@ -10,6 +10,7 @@
 #   BENCH_SCENARIOS="round_robin access_log access_log_json" BENCH_PROXY_THREADS=1 scripts/bench.sh
 #   BENCH_SCENARIOS="access_log_ab access_log_ab_json" BENCH_AB_ROUNDS=10 scripts/bench.sh
 #   BENCH_SCENARIOS=metrics_ab scripts/bench.sh
+#   BENCH_SCENARIOS=h2 scripts/bench.sh
 #
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
@@ -31,6 +32,10 @@
 # metrics_ab: the metrics' cost measured as access_log_ab measures the log's: two Tandem processes at once, one with
 # node.stats on and its /metrics scraped every second (for the whole run), one without, loaded in turn, the roles
 # swapped halfway; the report adds the scrapes answered.
+# h2: HTTP/2 over TLS (ALPN h2; HAProxy `bind ... ssl crt ... alpn h2,http/1.1`), servers spoken to in HTTP/1.1 by
+# both: h2load -c BENCH_H2_CONNECTIONS (default 64) -m BENCH_H2_STREAMS (default 10) -t BENCH_THREADS for
+# BENCH_SECONDS (-D) after a 2 s warm-up; req/s, h2load's mean and max request time (it reports no percentiles),
+# the proxy's CPU µs per request, and the failed requests.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
@@ -43,7 +48,7 @@ cd "$ROOT"
 ulimit -n 20000 2>/dev/null || { ulimit -n "$(ulimit -Hn)"; log "fd limit: $(ulimit -n) (hard limit below 20000)"; }
 
 ensure_build_packages
-ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk iperf3:iperf3
+ensure_packages nginx:nginx-light haproxy:haproxy wrk:wrk iperf3:iperf3 h2load:nghttp2-client
 
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
@@ -58,13 +63,15 @@ body_bytes=$((1024 * 1024 * 1024))
 holder="$ROOT/scripts/bench/hold_idle.py"
 connect_helper="$ROOT/scripts/bench/connect_rate.py"
 connect_workers=${BENCH_CONNECT_WORKERS:-4}
+h2_connections=${BENCH_H2_CONNECTIONS:-64}
+h2_streams=${BENCH_H2_STREAMS:-10}
 
 # Every scenario name is checked before anything is built or started.
 for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
         access_log | access_log_json | access_log_ab | access_log_ab_json | metrics | metrics_ab) ;;
-        l4_stream | l4_connect) ;;
+        l4_stream | l4_connect | h2) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
     [[ $entry != *@* || ${entry#*@} =~ ^[1-9][0-9]?$ ]] || die "bad proxy thread count in $entry (NAME@THREADS)"
@@ -72,6 +79,8 @@ done
 ((idle_connections + 100 < $(ulimit -n) && idle_connections < 7000)) \
     || die "BENCH_IDLE_CONNECTIONS=$idle_connections: above HAProxy's maxconn or the fd limit $(ulimit -n)"
 [[ $connect_workers =~ ^[1-9][0-9]?$ ]] || die "BENCH_CONNECT_WORKERS=$connect_workers: expected 1 to 99"
+[[ $h2_connections =~ ^[1-9][0-9]{0,3}$ && $h2_streams =~ ^[1-9][0-9]?$ ]] ||
+    die "BENCH_H2_CONNECTIONS=$h2_connections BENCH_H2_STREAMS=$h2_streams: expected 1-9999 and 1-99"
 
 log "building tandem (release)"
 swift build -c release --product tandem >/dev/null 2>&1 || swift build -c release --product tandem
@@ -157,6 +166,27 @@ to_us() {
         else if (v ~ /m$/) printf "%.2f", v * 60e6; else if (v ~ /s$/) printf "%.2f", v * 1e6; else print "?" }'
 }
 
+# measure_h2 NAME PORT — prints "req/s mean max µs-per-request failed" for an h2load run over TLS (ALPN h2) of
+# $h2_connections connections with $h2_streams streams each against 127.0.0.1:PORT, for $seconds after a 2 s
+# warm-up; the CPU is the proxy's ($proxy_pid) over the measured run. Every run is cut at its duration + 30 s.
+measure_h2() {
+    local name=$1 port=$2 url="https://127.0.0.1:$2/" args=(-c "$h2_connections" -m "$h2_streams" -t "$threads")
+    timeout 40 h2load "${args[@]}" -D 2 "$url" >/dev/null 2>&1 || true
+    local before after
+    before=$(cpu_ticks "$proxy_pid")
+    timeout $((seconds + 30)) h2load "${args[@]}" -D "$seconds" "$url" >"$dir/$name.h2load" 2>&1 || true
+    after=$(cpu_ticks "$proxy_pid")
+    local rps mean max completed failed cpu
+    rps=$(awk '/^finished in/ { print $4 }' "$dir/$name.h2load")
+    read -r max mean < <(awk '/^time for request:/ { print $5, $6 }' "$dir/$name.h2load")
+    completed=$(awk '/^requests:/ { print $6 }' "$dir/$name.h2load")
+    failed=$(awk '/^requests:/ { print $10 + $12 + $14 }' "$dir/$name.h2load")
+    grep -qi "^application protocol: h2" "$dir/$name.h2load" || echo "  ($name: h2 was not negotiated)" >&2
+    cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="${completed:-0}" \
+        'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
+    echo "${rps:-0} ${mean:-?} ${max:-?} $cpu ${failed:-?}"
+}
+
 # ratio T H — prints T/H with two decimals, or "n/a" when either is not a positive number.
 ratio() {
     awk -v t="$1" -v h="$2" 'BEGIN { if (t ~ /^[0-9.]+$/ && h ~ /^[0-9.]+$/ && h > 0) printf "%.2f", t / h; else print "n/a" }'
@@ -208,6 +238,7 @@ YAML
 start_haproxy() { # PORT BALANCE COOKIE(yes|no)
     local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2="" ssl="" log_lines=""
     [[ $scheme == https ]] && ssl="ssl crt $dir/site.pem alpn http/1.1"
+    [[ $scenario == h2 ]] && ssl="ssl crt $dir/site.pem alpn h2,http/1.1"
     [[ -n $log_format ]] && log_lines=$'    log stderr format raw local0\n    option httplog'
     if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
     cat >"$dir/haproxy.cfg" <<CFG
@@ -583,7 +614,27 @@ YAML
     fi
 }
 
-results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=()
+# run_h2 NAME — the h2 scenario on both proxies (round robin, TLS with ALPN h2); prints nothing, adds rows to
+# h2_results and summary.
+run_h2() {
+    local name=$1 proxy port t h
+    scheme=https
+    for proxy in tandem haproxy; do
+        port=$(free_port)
+        log "$name: $proxy"
+        if [[ $proxy == tandem ]]; then start_tandem "$port" round_robin ""; else start_haproxy "$port" roundrobin no; fi
+        measure_h2 "$proxy-$name" "$port" >"$dir/$proxy-$name.out"
+        stop_proxy
+    done
+    read -r -a t <"$dir/tandem-$name.out"
+    read -r -a h <"$dir/haproxy-$name.out"
+    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s' "$name" tandem "${t[@]}")")
+    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s' \
+        "$name" haproxy "${h[@]}" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[3]}" "${h[3]}")")")
+    summary_row "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[3]}" "${h[3]}")" - - - -
+}
+
+results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=() h2_results=()
 declare -A plain_rps=() plain_cpu=()
 for entry in $scenarios; do
     scenario=${entry%@*} proxy_threads=$default_proxy_threads wrk_connections=$connections log_format="" stats_port=""
@@ -599,12 +650,13 @@ for entry in $scenarios; do
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
-        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json | metrics_ab) ;;
+        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json | metrics_ab | h2) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
     if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
     if [[ $scenario == l4_* ]]; then "run_$scenario" "$entry"; continue; fi
+    if [[ $scenario == h2 ]]; then run_h2 "$entry"; continue; fi
     if [[ $scenario == access_log_ab* ]]; then
         run_ab "$entry" "$([[ $scenario == *_json ]] && echo json || echo text)"
         continue
@@ -677,6 +729,13 @@ if ((${#log_costs[@]})); then
     echo "costs: Tandem with log: (text or JSON, to a file) or metrics (node.stats, scraped every second) against" \
         "round_robin without (NAME_ab: two processes, A/B); HAProxy with option httplog"
     printf '%s\n' "${log_costs[@]}"
+fi
+if ((${#h2_results[@]})); then
+    echo
+    echo "h2: h2load $(h2load --version | awk '{print $2; exit}') -c $h2_connections -m $h2_streams -t $threads" \
+        "-D ${seconds}s over TLS (ALPN h2), servers in HTTP/1.1; mean and max request time; CPU = the proxy's µs/request"
+    printf '%-18s %-8s %12s %10s %10s %10s %9s\n' scenario proxy req/s mean max 'CPU µs/req' failed
+    printf '%s\n' "${h2_results[@]}"
 fi
 if ((${#idle_results[@]})); then
     echo

@@ -25,7 +25,8 @@ final class TestProxy: Sendable {
         frontend: [String] = [],
         mode: String = "http",
         drainTimeout: String = "2s",
-        seed: UInt64? = nil
+        seed: UInt64? = nil,
+        metrics: ProxyMetrics? = nil
     ) async throws -> TestProxy {
         // The free port may be taken by a parallel test before the proxy binds it: try a few.
         for attempt in 1...3 {
@@ -43,7 +44,8 @@ final class TestProxy: Sendable {
                 configuration: configuration,
                 group: MultiThreadedEventLoopGroup.singleton,
                 logger: logger,
-                balancerSeed: seed
+                balancerSeed: seed,
+                metrics: metrics
             )
             do {
                 try await server.start()

@@ -15,6 +15,10 @@ final class TestTCPServer: Sendable {
         /// Keeps the first bytes of each connection (`firstBytes`) and answers them with a small HTTP response that
         /// closes: a backend that shows what a proxy sent in front of the request.
         case recordAndAnswerHTTP
+        /// Answers the first request head of each connection with `pieces`, each written and flushed 10 ms after
+        /// the one before (so the proxy reads them apart), and keeps the connection: a server whose exact bytes
+        /// (chunk extensions, trailers split across reads) a test chooses.
+        case answerHTTPInPieces([String])
     }
 
     private let channel: any Channel
@@ -78,6 +82,16 @@ final class TestTCPServer: Sendable {
                 firstBytes.append(String(buffer: bytes))
                 let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
+            case .answerHTTPInPieces(let pieces):
+                guard received == 0 else { return }
+                received += bytes.readableBytes
+                let bound = context.loopBound
+                for (index, piece) in pieces.enumerated() {
+                    context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10 * Int64(index))) {
+                        let context = bound.value
+                        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: piece)), promise: nil)
+                    }
+                }
             }
         }
 

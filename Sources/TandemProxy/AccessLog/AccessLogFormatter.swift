@@ -18,7 +18,8 @@ import Darwin
 /// 2. the client's address and port (`[v6]:port`; the balancer's PROXY header's when the frontend accepts one);
 /// 3. the frontend;
 /// 4. backend/server (`-` for what was never chosen: `app/-` when no server was, `-/-` for a refused head);
-/// 5. the request in quotes: method, target, version; a refused or unfinished head's first line as received;
+/// 5. the request in quotes: method, target, version (`HTTP/2.0` for an h2 stream, whose head the engine parsed
+///    as HTTP/1.1); a refused or unfinished head's first line as received;
 ///    `"-"` for a `mode: tcp` tunnel. At most 1024 bytes of the target or line are kept;
 /// 6. the status sent to the client (`-1` when none was);
 /// 7. bytes sent to the client; 8. bytes received from the client (heads and bodies as framed on the wire);
@@ -111,14 +112,17 @@ struct AccessLogFormatter {
                 let kept = target.lowerBound..<min(target.upperBound, target.lowerBound + Self.maxTargetBytes)
                 Self.appendEscaped(UnsafeRawBufferPointer(rebasing: raw[kept]), json: false, to: &out)
             }
-            out.append(minorVersion == 0 ? Self.http10Text : Self.http11Text)
+            out.append(record.http2 ? Self.http2Text : minorVersion == 0 ? Self.http10Text : Self.http11Text)
         case .received(let bytes):
             bytes.withUnsafeReadableBytes { raw in
-                Self.appendEscaped(
-                    UnsafeRawBufferPointer(rebasing: raw.prefix(Self.maxTargetBytes)),
-                    json: false,
-                    to: &out
-                )
+                var shown = raw.prefix(Self.maxTargetBytes)
+                // A refused h2 stream's line is the one the adapter wrote: its version is the client's.
+                let rewritesVersion =
+                    record.http2 && shown.count == raw.count
+                    && raw.suffix(Self.http11Text.count).elementsEqual(Self.http11Text)
+                if rewritesVersion { shown = shown.dropLast(Self.http11Text.count) }
+                Self.appendEscaped(UnsafeRawBufferPointer(rebasing: shown), json: false, to: &out)
+                if rewritesVersion { out.append(Self.http2Text) }
             }
         }
         out.append(Byte.quote)
@@ -196,7 +200,7 @@ struct AccessLogFormatter {
                 out.append(Byte.quote)
             }
             out.append(Key.version)
-            out.append(minorVersion == 0 ? Self.http10JSON : Self.http11JSON)
+            out.append(record.http2 ? Self.http2JSON : minorVersion == 0 ? Self.http10JSON : Self.http11JSON)
         } else {
             out.append(Key.method)
             out.append(Self.null)
@@ -363,6 +367,8 @@ struct AccessLogFormatter {
     private static let http11Text: [UInt8] = Array(" HTTP/1.1".utf8)
     private static let http10JSON: [UInt8] = Array("\"HTTP/1.0\"".utf8)
     private static let http11JSON: [UInt8] = Array("\"HTTP/1.1\"".utf8)
+    private static let http2Text: [UInt8] = Array(" HTTP/2.0".utf8)
+    private static let http2JSON: [UInt8] = Array("\"HTTP/2.0\"".utf8)
 
     /// The JSON keys with their punctuation, stable names in a stable order.
     private enum Key {

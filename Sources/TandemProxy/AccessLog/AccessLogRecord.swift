@@ -68,6 +68,9 @@ struct AccessLogRecord: Sendable {
     /// The server of the last attempt, an index into `backend.servers`.
     var server: Int?
     var request: Request = .none
+    /// The request came as an HTTP/2 stream: the engine parsed the HTTP/1.1 head the stream adapter wrote for it,
+    /// and the line says `HTTP/2.0`, which is what the client spoke.
+    var http2 = false
     /// The status sent to the client (the server's, or the proxy's own answer); nil when none was.
     var status: Int?
     /// Bytes received from the client: the head and body as framed on the wire, or a tunnel's bytes.

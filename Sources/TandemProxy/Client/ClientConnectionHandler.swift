@@ -102,10 +102,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var frontendAddress: SocketAddress?
     /// Keep-alive wind-down or drain asked this connection to close once idle.
     private var closeWhenIdle = false
+    /// This "connection" is one HTTP/2 stream behind an `HTTP2StreamAdapter`: the engine sees HTTP/1.1, the log
+    /// says what the client spoke.
+    private let servesHTTP2Stream: Bool
 
-    init(frontend: FrontendRuntime, logger: Logger) {
+    init(frontend: FrontendRuntime, logger: Logger, servesHTTP2Stream: Bool = false) {
         self.frontend = frontend
         self.logger = logger
+        self.servesHTTP2Stream = servesHTTP2Stream
         self.phase = .idle(deadline: .now() + frontend.keepAliveTimeout)
     }
 
@@ -174,6 +178,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 clientIP = source.ipAddress
             }
             if let destination = proxied.destination { frontendAddress = destination }
+            return
+        }
+        if let refused = event as? HTTP2StreamAdapter.HeadRefused {
+            // The head was refused before it reached this engine: answered and logged as one refused here.
+            guard case .idle = phase else { return }
+            inbound = refused.requestLine
+            phase = .readingHead(scanned: 0, deadline: currentTime + frontend.headerTimeout)
+            answerAndClose(refused.answer, minorVersion: 1, cause: .refused)
             return
         }
         guard event is CloseWhenIdle || event is ChannelShouldQuiesceEvent else {
@@ -306,6 +318,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let now = currentTime
         var log = AccessLogRecord(started: started, clientIP: clientIP, clientPort: clientAddress?.port)
+        log.http2 = servesHTTP2Stream
         log.headReceived(head, backend: backend, now: now)
         let machine = ExchangeStateMachine(
             limits: ExchangeStateMachine.Limits(
@@ -795,6 +808,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard frontend.accessLog != nil || frontend.metrics != nil else { return }
         let now = currentTime
         var record = AccessLogRecord(started: started, clientIP: clientIP, clientPort: clientAddress?.port)
+        record.http2 = servesHTTP2Stream
         if let inbound {
             record.bytesIn = inbound.readableBytes
             let line = inbound.readableBytesView.prefix(AccessLogFormatter.maxTargetBytes)

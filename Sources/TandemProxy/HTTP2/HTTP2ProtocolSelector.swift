@@ -110,7 +110,9 @@ final class HTTP2ProtocolSelector: ChannelInboundHandler, RemovableChannelHandle
             stream.eventLoop.makeCompletedFuture {
                 let sync = stream.pipeline.syncOperations
                 try sync.addHandler(HTTP2StreamAdapter(maxHeaderListSize: maxHeaderListSize))
-                try sync.addHandler(ClientConnectionHandler(frontend: frontend, logger: logger))
+                try sync.addHandler(
+                    ClientConnectionHandler(frontend: frontend, logger: logger, servesHTTP2Stream: true)
+                )
                 if let proxied { sync.fireUserInboundEventTriggered(proxied) }
             }
         }

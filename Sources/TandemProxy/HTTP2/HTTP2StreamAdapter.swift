@@ -17,6 +17,13 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = HTTP2Frame.FramePayload
 
+    /// Told to the engine instead of a head the adapter refused before writing it: the engine answers `answer` and
+    /// logs `requestLine` (`METHOD PATH HTTP/1.1`) as the line received.
+    struct HeadRefused {
+        var requestLine: ByteBuffer
+        var answer: ProxyErrorResponse
+    }
+
     private enum Request {
         case awaitingHead
         case body(HTTP2RequestWriter.BodyFraming)
@@ -31,20 +38,29 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
     private var responseSent: EventLoopFuture<Void>?
     /// SETTINGS_MAX_HEADER_LIST_SIZE, which NIOHTTP2 advertises but does not enforce on what it decodes.
     private let maxHeaderListSize: Int
+    /// The client ended its side of the stream (END_STREAM seen): a response complete before then is followed by
+    /// RST_STREAM NO_ERROR, which tells the client to stop sending the rest (RFC 9113 §8.1).
+    private var clientEnded = false
 
     init(maxHeaderListSize: Int) {
         self.maxHeaderListSize = maxHeaderListSize
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let frame = unwrapInboundIn(data)
+        switch frame {
+        case .headers(let headers): if headers.endStream { clientEnded = true }
+        case .data(let payload): if payload.endStream { clientEnded = true }
+        default: break
+        }
+        switch frame {
         case .headers(let headers):
             switch request {
             case .awaitingHead:
                 // RFC 9113 §6.5.2: each field counts its name, its value and 32 bytes.
                 let listSize = headers.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
                 guard listSize <= maxHeaderListSize else {
-                    answerTooLarge(context, endStream: headers.endStream)
+                    refuseTooLarge(context, headers.headers)
                     return
                 }
                 var bytes = context.channel.allocator.buffer(capacity: 512)
@@ -144,7 +160,13 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        responseSent.whenComplete { _ in bound.value.close(mode: mode, promise: promise) }
+        let clientEnded = self.clientEnded
+        responseSent.whenComplete { sent in
+            if case .success = sent, !clientEnded {
+                bound.value.writeAndFlush(NIOAny(HTTP2Frame.FramePayload.rstStream(.noError)), promise: nil)
+            }
+            bound.value.close(mode: mode, promise: promise)
+        }
     }
 
     private static func endsStream(_ part: HTTP2ResponseReader.Part) -> Bool {
@@ -154,13 +176,20 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// 431 without involving the engine (the head is never built), then a reset unless the client had finished.
-    private func answerTooLarge(_ context: ChannelHandlerContext, endStream: Bool) {
+    /// A header list over the limit: the head is never built, but the engine answers 431 and logs it as it does a
+    /// head it refused itself (access log, response metrics), from the request line alone.
+    private func refuseTooLarge(_ context: ChannelHandlerContext, _ headers: HPACKHeaders) {
         request = .ended
-        let headers: HPACKHeaders = [":status": "431", "content-length": "0"]
-        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
-        if !endStream { context.write(wrapOutboundOut(.rstStream(.noError)), promise: nil) }
-        context.flush()
+        let method = headers.first(name: ":method") ?? "-"
+        response = HTTP2ResponseReader(requestWasHEAD: method == "HEAD")
+        let path = (headers.first(name: ":path") ?? "-").utf8.prefix(AccessLogFormatter.maxTargetBytes)
+        var line = context.channel.allocator.buffer(capacity: method.utf8.count + path.count + 11)
+        line.writeString(method)
+        line.writeInteger(HTTPSyntax.space)
+        line.writeBytes(path)
+        line.writeString(" HTTP/1.1\r\n")
+        let answer = ProxyErrorResponse.headersTooLarge("the header list is over \(maxHeaderListSize) bytes")
+        context.fireUserInboundEventTriggered(HeadRefused(requestLine: line, answer: answer))
     }
 
     private func reset(_ context: ChannelHandlerContext, _ code: HTTP2ErrorCode) {

@@ -64,6 +64,63 @@ struct HTTP2ProxyTests {
         await backend.close()
     }
 
+    /// A chunked response with trailers (chunk extensions, size lines and the trailer section split across reads, a
+    /// chunk larger than the stream's window) comes back as
+    /// DATA frames with the decoded body and a trailing HEADERS with the trailer fields, lower-cased; neither the
+    /// head nor the trailers keep a connection-specific field. Without trailers the last DATA ends the stream.
+    @Test(arguments: [true, false])
+    func chunkedResponseWithTrailers(withTrailers: Bool) async throws {
+        let head =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum, X-Other\r\n"
+            + "Connection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: 1\r\nX-Custom: yes\r\n\r\n"
+        let end =
+            withTrailers
+            ? ["0\r\nX-Checksum: abc123\r\nX-Oth", "er:  two \r\nConnection: close\r\n\r\n"] : ["0\r\n\r\n"]
+        // Twice the stream's window: the trailers wait behind DATA the client has to open the window for.
+        let big = String(repeating: "x", count: 0x20000)
+        let server = try await TestTCPServer(
+            .answerHTTPInPieces(
+                [head, "5\r\nhel", "lo\r\n", "6;e", "xt=1\r\n wor", "ld\r", "\n2", "0000\r\n", big + "\r\n"] + end
+            )
+        )
+        let proxy = try await TestProxy.start(backends: [BackendSpec(ports: [server.port])], frontend: ["h2c: true"])
+        let client = try await H2FrameClient.connect(to: proxy)
+        try await client.send(client.headersFrame(stream: 1, H2FrameClient.get("/chunked"), endStream: true))
+        var frames: [H2FrameClient.Frame] = []
+        while let frame = await client.frame(timeout: .seconds(5), where: { $0.stream == 1 }) {
+            frames.append(frame)
+            if frame.type == H2FrameClient.FrameType.data {
+                try await client.windowUpdate(stream: 1, increment: frame.payload.count)
+            }
+            if frame.endStream || frame.type == H2FrameClient.FrameType.rstStream { break }
+        }
+        let headers = try #require(frames.first { $0.type == H2FrameClient.FrameType.headers }?.fields)
+        #expect(headers.first { $0.0 == ":status" }?.1 == "200")
+        #expect(headers.first { $0.0 == "x-custom" }?.1 == "yes")
+        let names = Set(headers.map(\.0))
+        for name in ["transfer-encoding", "connection", "keep-alive", "trailer", "x-hop"] {
+            #expect(!names.contains(name), "no \(name) in the response head")
+        }
+        let data = frames.filter { $0.type == H2FrameClient.FrameType.data }
+        #expect(data.count >= 2, "the body came as it arrived, in more than one DATA frame")
+        #expect(String(decoding: data.flatMap(\.payload), as: UTF8.self) == "hello world" + big)
+        let last = try #require(frames.last)
+        #expect(last.endStream)
+        #expect(frames.allSatisfy { $0.type != H2FrameClient.FrameType.rstStream })
+        if withTrailers {
+            #expect(last.type == H2FrameClient.FrameType.headers)
+            let trailers = try #require(last.fields)
+            #expect(trailers.map(\.0) == ["x-checksum", "x-other"])
+            #expect(trailers.first { $0.0 == "x-checksum" }?.1 == "abc123")
+            #expect(trailers.first { $0.0 == "x-other" }?.1 == "two")
+        } else {
+            #expect(last.type == H2FrameClient.FrameType.data)
+        }
+        await client.close()
+        await proxy.stop()
+        await server.close()
+    }
+
     /// A body with content-length passes as it is; one without is chunked to the backend, trailers included.
     @Test func requestBodiesWithAndWithoutLength() async throws {
         let backend = try await TestBackend(name: "sink", behaviour: .countBody)
