@@ -47,7 +47,13 @@ public struct GroupElections<C: Clock>: Sendable where C.Duration == Duration {
         /// Its entries (none in a farewell).
         public var groups: [Heartbeat.Group]
 
-        public init(name: String, epoch: UInt64, arrival: C.Instant, isFarewell: Bool = false, groups: [Heartbeat.Group]) {
+        public init(
+            name: String,
+            epoch: UInt64,
+            arrival: C.Instant,
+            isFarewell: Bool = false,
+            groups: [Heartbeat.Group]
+        ) {
             self.name = name
             self.epoch = epoch
             self.arrival = arrival

@@ -35,7 +35,10 @@ struct FailoverCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How long this node stays stepped down.", valueName: "duration"))
     var hold = DurationArgument("1h")
 
-    @Option(name: .long, help: ArgumentHelp("The VIP group to hand over (default: every group held).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The VIP group to hand over (default: every group held).", valueName: "name")
+    )
     var group: String?
 
     @Flag(name: .long, help: "Print the report as one JSON object.")

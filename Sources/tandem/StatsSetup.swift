@@ -21,7 +21,13 @@ struct StatsSetup {
         return registry
     }
 
-    init(registry: PrometheusCollectorRegistry, bind: SocketAddressSpec, node: String, proxy: ProxyServer, logger: Logger) throws {
+    init(
+        registry: PrometheusCollectorRegistry,
+        bind: SocketAddressSpec,
+        node: String,
+        proxy: ProxyServer,
+        logger: Logger
+    ) throws {
         let collector = MetricsCollector(registry: registry, node: node, proxy: proxy)
         let address = try SocketAddress(ipAddress: bind.host, port: bind.port)
         let started = ContinuousClock.now

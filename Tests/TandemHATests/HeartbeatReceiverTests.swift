@@ -157,7 +157,9 @@ struct HeartbeatReceiverTests {
         let forged = HeartbeatFixtures.heartbeat(name: "lb-b", state: .active)
             .signed(with: HeartbeatFixtures.keyring(HeartbeatFixtures.key(id: 1, fill: 6)))
         let claim = ClaimedHeartbeat(parsing: forged)
-        #expect(claim == ClaimedHeartbeat(nodeName: "lb-b", groups: [.init(name: "default", state: .active, priority: 100)]))
+        #expect(
+            claim == ClaimedHeartbeat(nodeName: "lb-b", groups: [.init(name: "default", state: .active, priority: 100)])
+        )
         #expect(claim?.claim(forGroup: "default")?.state == .active)
         #expect(claim?.claim(forGroup: "web-b") == nil)
         // Version 2: magic, version, type, key id, name length, name, epoch, sequence, then state, flags and

@@ -86,7 +86,10 @@ struct HeartbeatServiceGroupTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         let status = node.service.status()
-        #expect(status.untrustedPeer?.problem == "heartbeats from lb-b speak protocol version 2, this node 3: upgrade both nodes")
+        #expect(
+            status.untrustedPeer?.problem
+                == "heartbeats from lb-b speak protocol version 2, this node 3: upgrade both nodes"
+        )
         #expect(status.rejections[.unknownVersion] == 40)
         #expect(status.groups.allSatisfy { $0.state != .active })
         #expect(node.vips.values.allSatisfy { $0.calls.allSatisfy { $0 == .release } })

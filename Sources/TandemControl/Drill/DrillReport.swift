@@ -68,7 +68,11 @@ public struct DrillReport: Codable, Sendable, Equatable {
         }
         let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let lines: [(String, String)] = [
-            ("drill", passed ? "passed: \(peer) took over" + (groups.map { " " + $0.joined(separator: ", ") } ?? "") : "FAILED"),
+            (
+                "drill",
+                passed
+                    ? "passed: \(peer) took over" + (groups.map { " " + $0.joined(separator: ", ") } ?? "") : "FAILED"
+            ),
             ("probe", "\(probe) every \(ms(intervalMs)), timeout \(ms(timeoutMs)), new connection each"),
             ("handover", "\(ms(handoverMs)) (\(node) stepped down → \(peer) ACTIVE)"),
             ("outage", outageMs == nil ? "service did not come back during the drill" : ms(outageMs)),

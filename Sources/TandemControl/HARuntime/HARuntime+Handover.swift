@@ -43,7 +43,9 @@ extension HARuntime {
                 }
                 guard parts.count == 2, let milliseconds = Int64(parts[1]), milliseconds >= 0 else {
                     return .failure(
-                        ArgumentError("handover: bad argument \"\(argument)\" (want drain=MS, hold=MS, wait=MS, group=NAME)")
+                        ArgumentError(
+                            "handover: bad argument \"\(argument)\" (want drain=MS, hold=MS, wait=MS, group=NAME)"
+                        )
                     )
                 }
                 guard let bound = limits.first(where: { $0.name == parts[0] }) else {

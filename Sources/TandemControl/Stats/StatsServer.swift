@@ -51,7 +51,9 @@ public final class StatsServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(StatsRequestHandler(collector: collector, page: page))
+                    try channel.pipeline.syncOperations.addHandler(
+                        StatsRequestHandler(collector: collector, page: page)
+                    )
                 }
             }
             .bind(to: bind)
@@ -116,7 +118,13 @@ final class StatsRequestHandler: ChannelInboundHandler {
         case "/":
             write(.ok, "text/html; charset=utf-8", Array(page().html().utf8), head, context)
         default:
-            write(.notFound, "text/plain; charset=utf-8", Array("try /, /status.json or /metrics\n".utf8), head, context)
+            write(
+                .notFound,
+                "text/plain; charset=utf-8",
+                Array("try /, /status.json or /metrics\n".utf8),
+                head,
+                context
+            )
         }
     }
 
@@ -136,7 +144,10 @@ final class StatsRequestHandler: ChannelInboundHandler {
         let responseHead = HTTPResponseHead(version: request.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
+                promise: nil
+            )
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {

@@ -50,7 +50,8 @@ extension HAStatusReport {
         guard let group = group(name) else { return "there is no VIP group \(name)" }
         guard group.state == "ACTIVE" else {
             let hint = peer.flatMap { $0.alive && group.peerState == "ACTIVE" ? "; \($0.name) holds it" : nil } ?? ""
-            return "\(node) is \(group.state) in group \(name), not ACTIVE: only its ACTIVE node can hand it over\(hint)"
+            return
+                "\(node) is \(group.state) in group \(name), not ACTIVE: only its ACTIVE node can hand it over\(hint)"
         }
         guard let peer else {
             return "the peer has never been heard: there is nobody to hand group \(name) over to"

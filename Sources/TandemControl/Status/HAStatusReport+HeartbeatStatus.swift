@@ -40,7 +40,9 @@ extension HAStatusReport {
             },
             rttMedianMs: status.rttMedian.map(Self.milliseconds),
             rttP99Ms: status.rttP99.map(Self.milliseconds),
-            vips: vips.map { VIP(address: $0.address, interface: $0.interface, holder: holder($0.group), group: $0.group) },
+            vips: vips.map {
+                VIP(address: $0.address, interface: $0.interface, holder: holder($0.group), group: $0.group)
+            },
             accepted: status.accepted,
             rejected: rejected,
             failingTracks: status.failingTracks,

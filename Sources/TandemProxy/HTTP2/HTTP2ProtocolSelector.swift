@@ -98,6 +98,7 @@ final class HTTP2ProtocolSelector: ChannelInboundHandler, RemovableChannelHandle
             idleTimeout: frontend.keepAliveTimeout,
             clientConnections: frontend.clientConnections
         )
+        try pipeline.addHandler(HTTP2FlushCoalescer())  // between TLS (or the socket) and NIOHTTP2, added next
         _ = try pipeline.configureHTTP2Pipeline(
             mode: .server,
             connectionConfiguration: Self.connectionConfiguration(frontend.http2),

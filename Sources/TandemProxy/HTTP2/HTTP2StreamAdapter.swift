@@ -36,6 +36,10 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
     /// Completes when the frame that ends the response has left the stream: a stream's frames wait there for the
     /// client's window, and a close before then would drop them (and reset the stream).
     private var responseSent: EventLoopFuture<Void>?
+    /// Whether a frame was written since the last flush. The engine flushes several times per response (at the
+    /// response's end, before a close, at read completion); each flush of a stream runs through NIOHTTP2 and TLS,
+    /// so only one that has a frame to send goes on.
+    private var unflushed = false
     /// SETTINGS_MAX_HEADER_LIST_SIZE, which NIOHTTP2 advertises but does not enforce on what it decodes.
     private let maxHeaderListSize: Int
     /// The client ended its side of the stream (END_STREAM seen): a response complete before then is followed by
@@ -144,7 +148,14 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
                 }
                 context.write(wrapOutboundOut(Self.payload(parts[index])), promise: framePromise)
             }
+            unflushed = true
         }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -153,6 +164,7 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler, RemovableChannelHandler {
             let sent = context.eventLoop.makePromise(of: Void.self)
             responseSent = sent.futureResult
             context.write(wrapOutboundOut(Self.payload(last)), promise: sent)
+            unflushed = false
             context.flush()
         }
         guard let responseSent else {
