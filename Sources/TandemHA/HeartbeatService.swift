@@ -41,7 +41,9 @@ public final class HeartbeatService: Sendable {
         }
     }
 
-    /// The name of the one group of a node configured without `groups:` (it travels in every heartbeat).
+    /// The name of the one group of a node configured without `groups:` (it travels in every heartbeat); the
+    /// same as TandemConfig's `VIPGroupSettings.implicitName`, so the config's groups and the service's agree by
+    /// name in both forms (a test checks it).
     public static let implicitGroupName = "default"
 
     /// What the service needs; the daemon maps the `ha:` section onto it.
@@ -99,6 +101,9 @@ public final class HeartbeatService: Sendable {
             self.claimFaultHold = claimFaultHold
             self.observeRoundTrip = observeRoundTrip
         }
+
+        /// Whether groups are declared: logs, tracks and the status then name them (the implicit one is not named).
+        var namesGroups: Bool { !groups.isEmpty }
 
         /// Every group, the implicit one included.
         public var effectiveGroups: [Group] {
@@ -220,7 +225,7 @@ public final class HeartbeatService: Sendable {
                     faultHold: configuration.claimFaultHold,
                     logger: logger,
                     events: events,
-                    group: configuration.groups.isEmpty ? nil : settings.name
+                    group: configuration.namesGroups ? settings.name : nil
                 )
             )
         }
@@ -352,7 +357,7 @@ public final class HeartbeatService: Sendable {
         let eventLoop = channel.eventLoop
         let vipTasks = runners.map { entry in
             Task { [self] in
-                let track = runners.count == 1 ? "vip-claim" : "vip-claim:\(entry.group)"
+                let track = configuration.namesGroups ? "vip-claim:\(entry.group)" : "vip-claim"
                 await entry.runner.run(on: eventLoop) { [self] ok in self.deliver(.track(track, ok: ok)) }
             }
         }
@@ -400,9 +405,6 @@ public final class HeartbeatService: Sendable {
     public var groupConfigurations: [(group: String, configuration: Machine.Configuration)] {
         core.withLock { core in core.elections.elections.map { ($0.group, $0.machine.configuration) } }
     }
-
-    /// The group names, in configuration order.
-    public var groupNames: [String] { runners.map(\.group) }
 
     /// Feeds a track result, backend health or an administrator's command (or a tick) to the elections.
     public func deliver(_ event: Elections.Event) {
@@ -617,7 +619,7 @@ public final class HeartbeatService: Sendable {
             case .reannounce(let group):
                 runner(group)?.reannounce()
             case .log(let group, let transition):
-                let shownGroup = configuration.groups.isEmpty ? nil : group
+                let shownGroup = configuration.namesGroups ? group : nil
                 events.transition(transition, group: shownGroup)
                 let record = HeartbeatStatus.TransitionRecord(
                     time: .now(),

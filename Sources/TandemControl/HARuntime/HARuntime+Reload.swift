@@ -11,7 +11,7 @@ extension HARuntime {
     /// Returns the sentences for the reload report, empty when no election number changed.
     public func reconfigure(_ ha: HASettings, diff: ConfigDiff) -> [String] {
         let wanted = Dictionary(
-            ha.groups.map { (Self.groupName($0.name, ha), $0) },
+            ha.groups.map { ($0.name, $0) },
             uniquingKeysWith: { first, _ in first }
         )
         var messages: [String] = []

@@ -218,7 +218,7 @@ public final class HARuntime: Sendable {
             eventLog: eventLog,
             eventLoopGroup: group,
             vips: ha.groups.flatMap { group in
-                group.vips.map { ($0.address.description, $0.interface, Self.groupName(group.name, ha)) }
+                group.vips.map { ($0.address.description, $0.interface, group.name) }
             },
             keyFile: ha.keyFile,
             logger: logger,
@@ -236,11 +236,6 @@ public final class HARuntime: Sendable {
                 preemptDelay: $0.preemptDelay
             )
         }
-    }
-
-    /// The name the heartbeat service knows `name` by (the implicit group is ``HeartbeatService/implicitGroupName``).
-    static func groupName(_ name: String, _ ha: HASettings) -> String {
-        ha.declaredGroups == nil ? HeartbeatService.implicitGroupName : name
     }
 
     /// Re-reads the key file (SIGHUP, `tandem reload`): a good file replaces the keys at once; a bad one
