@@ -63,6 +63,29 @@ struct TCPModeTests {
         await server.close()
     }
 
+    /// A client that sends and half-closes before its tunnel stands (here: while it waits in the queue) still has
+    /// its end of input passed on: the server answers at end of input and the client reads the answer.
+    @Test func aHalfCloseBeforeTheTunnelStandsIsKept() async throws {
+        let server = try await TestTCPServer(.answerAtEndOfInput)
+        let proxy = try await TestProxy.start(
+            backends: [BackendSpec(ports: [server.port], extra: ["max_connections: 1", "queue_timeout: 5s"])],
+            mode: "tcp"
+        )
+        let first = try await proxy.connect()
+        try await first.send("a")
+        #expect(await eventually { server.acceptedConnections == 1 })
+        let second = try await proxy.connect()
+        try await second.send("0123456789")
+        try await second.channel.close(mode: .output)
+        #expect(await Self.receive(1, from: second, timeout: .milliseconds(300)).isEmpty, "served past the limit")
+        await first.close()
+        let (bytes, closed) = await second.readUntilClose(timeout: .seconds(5))
+        #expect(String(decoding: bytes, as: UTF8.self) == "received 10")
+        #expect(closed)
+        await proxy.stop()
+        await server.close()
+    }
+
     /// A refused connect is retried on another server: every client gets through.
     @Test func aRefusedConnectIsRetriedElsewhere() async throws {
         let server = try await TestTCPServer(.echo)

@@ -28,6 +28,8 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state: State = .choosing
     private var early: [ByteBuffer] = []
     private var earlyBytes = 0
+    /// The client half-closed before the tunnel stood: the server's side is shut once the early bytes are written.
+    private var clientInputEnded = false
     private var attempts = 0
     private var avoiding: Set<Int> = []
     private var clientIP = ""
@@ -72,6 +74,10 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            clientInputEnded = true
+            return
+        }
         guard let proxied = event as? ProxyProtocolReceiver.ProxiedClient else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -257,6 +263,7 @@ final class TCPFrontendHandler: ChannelInboundHandler, RemovableChannelHandler {
             of: backend,
             idleTimeout: idle,
             initialToServer: initial,
+            clientInputEnded: clientInputEnded,
             accessLog: entry
         )
         early = []

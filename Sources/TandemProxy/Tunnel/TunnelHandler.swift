@@ -71,13 +71,15 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Joins `client` and `server` (both active, on one event loop) into a tunnel; `initialToServer` and
     /// `initialToClient` are bytes already read from one side for the other (a request sent before the connect
-    /// completed, bytes after an upgrade's head). `onEnd` runs once when the tunnel is over.
+    /// completed, bytes after an upgrade's head); `clientInputEnded` says the client half-closed meanwhile, so the
+    /// server's side is shut after them. `onEnd` runs once when the tunnel is over.
     static func join(
         client: any Channel,
         server: any Channel,
         idleTimeout: TimeAmount,
         initialToServer: [ByteBuffer] = [],
         initialToClient: ByteBuffer? = nil,
+        clientInputEnded: Bool = false,
         onEnd: @escaping (Ending) -> Void
     ) throws {
         client.eventLoop.preconditionInEventLoop()
@@ -91,6 +93,10 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         try server.pipeline.syncOperations.addHandler(serverSide)
         for bytes in initialToServer where bytes.readableBytes > 0 { serverSide.write(bytes) }
         serverSide.flush()
+        if clientInputEnded {
+            clientSide.inputEnded = true
+            serverSide.shutdownOutput()
+        }
         if let initialToClient, initialToClient.readableBytes > 0 {
             clientSide.write(initialToClient)
             clientSide.flush()
@@ -113,6 +119,7 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleTimeout: TimeAmount,
         initialToServer: [ByteBuffer] = [],
         initialToClient: ByteBuffer? = nil,
+        clientInputEnded: Bool = false,
         accessLog: AccessLogEntry? = nil
     ) {
         var entry = accessLog
@@ -122,7 +129,8 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 server: server,
                 idleTimeout: idleTimeout,
                 initialToServer: initialToServer,
-                initialToClient: initialToClient
+                initialToClient: initialToClient,
+                clientInputEnded: clientInputEnded
             ) { ending in
                 backend.release(index, outcome: .succeeded)
                 entry?.tunnelEnded(ending, on: client.eventLoop)
