@@ -34,7 +34,7 @@
 # swapped halfway; the report adds the scrapes answered.
 # h2: HTTP/2 over TLS (ALPN h2; HAProxy `bind ... ssl crt ... alpn h2,http/1.1`), servers spoken to in HTTP/1.1 by
 # both: h2load -c BENCH_H2_CONNECTIONS (default 64) -m BENCH_H2_STREAMS (default 10) -t BENCH_THREADS for
-# BENCH_SECONDS (-D) after a 2 s warm-up; req/s, h2load's mean and max request time (it reports no percentiles),
+# BENCH_SECONDS (-D) after a 2 s warm-up; req/s, p50 and p99 request time (from h2load's per-request log) and max,
 # the proxy's CPU µs per request, and the failed requests.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
@@ -166,25 +166,33 @@ to_us() {
         else if (v ~ /m$/) printf "%.2f", v * 60e6; else if (v ~ /s$/) printf "%.2f", v * 1e6; else print "?" }'
 }
 
-# measure_h2 NAME PORT — prints "req/s mean max µs-per-request failed" for an h2load run over TLS (ALPN h2) of
+# measure_h2 NAME PORT — prints "req/s p50 p99 max µs-per-request failed" for an h2load run over TLS (ALPN h2) of
 # $h2_connections connections with $h2_streams streams each against 127.0.0.1:PORT, for $seconds after a 2 s
-# warm-up; the CPU is the proxy's ($proxy_pid) over the measured run. Every run is cut at its duration + 30 s.
+# warm-up; the CPU is the proxy's ($proxy_pid) over the measured run, the percentiles are of every request's time
+# in h2load's --log-file. Every run is cut at its duration + 30 s.
 measure_h2() {
     local name=$1 port=$2 url="https://127.0.0.1:$2/" args=(-c "$h2_connections" -m "$h2_streams" -t "$threads")
     timeout 40 h2load "${args[@]}" -D 2 "$url" >/dev/null 2>&1 || true
     local before after
     before=$(cpu_ticks "$proxy_pid")
-    timeout $((seconds + 30)) h2load "${args[@]}" -D "$seconds" "$url" >"$dir/$name.h2load" 2>&1 || true
+    timeout $((seconds + 30)) h2load "${args[@]}" -D "$seconds" --log-file="$dir/$name.requests" "$url" \
+        >"$dir/$name.h2load" 2>&1 || true
     after=$(cpu_ticks "$proxy_pid")
-    local rps mean max completed failed cpu
+    local rps p50 p99 max completed failed cpu
     rps=$(awk '/^finished in/ { print $4 }' "$dir/$name.h2load")
-    read -r max mean < <(awk '/^time for request:/ { print $5, $6 }' "$dir/$name.h2load")
+    max=$(awk '/^time for request:/ { print $5 }' "$dir/$name.h2load")
+    # Column 3 is the request's time in µs.
+    read -r p50 p99 < <(cut -f3 "$dir/$name.requests" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "? ?"; exit }
+        i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+        printf "%.2fms %.2fms\n", v[i50] / 1000, v[i99] / 1000 }')
+    rm -f "$dir/$name.requests"
     completed=$(awk '/^requests:/ { print $6 }' "$dir/$name.h2load")
     failed=$(awk '/^requests:/ { print $10 + $12 + $14 }' "$dir/$name.h2load")
     grep -qi "^application protocol: h2" "$dir/$name.h2load" || echo "  ($name: h2 was not negotiated)" >&2
     cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="${completed:-0}" \
         'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "?" }')
-    echo "${rps:-0} ${mean:-?} ${max:-?} $cpu ${failed:-?}"
+    echo "${rps:-0} ${p50:-?} ${p99:-?} ${max:-?} $cpu ${failed:-?}"
 }
 
 # ratio T H — prints T/H with two decimals, or "n/a" when either is not a positive number.
@@ -628,10 +636,12 @@ run_h2() {
     done
     read -r -a t <"$dir/tandem-$name.out"
     read -r -a h <"$dir/haproxy-$name.out"
-    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s' "$name" tandem "${t[@]}")")
-    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s' \
-        "$name" haproxy "${h[@]}" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[3]}" "${h[3]}")")")
-    summary_row "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[3]}" "${h[3]}")" - - - -
+    local p99_ratio
+    p99_ratio=$(ratio "$(to_us "${t[2]}")" "$(to_us "${h[2]}")")
+    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %10s %9s' "$name" tandem "${t[@]}")")
+    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s, p99 %s' \
+        "$name" haproxy "${h[@]}" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" "$p99_ratio")")
+    summary_row "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" "$p99_ratio" - - -
 }
 
 results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=() h2_results=()
@@ -733,8 +743,8 @@ fi
 if ((${#h2_results[@]})); then
     echo
     echo "h2: h2load $(h2load --version | awk '{print $2; exit}') -c $h2_connections -m $h2_streams -t $threads" \
-        "-D ${seconds}s over TLS (ALPN h2), servers in HTTP/1.1; mean and max request time; CPU = the proxy's µs/request"
-    printf '%-18s %-8s %12s %10s %10s %10s %9s\n' scenario proxy req/s mean max 'CPU µs/req' failed
+        "-D ${seconds}s over TLS (ALPN h2), servers in HTTP/1.1; p50, p99 and max request time; CPU = the proxy's µs/request"
+    printf '%-18s %-8s %12s %10s %10s %10s %10s %9s\n' scenario proxy req/s p50 p99 max 'CPU µs/req' failed
     printf '%s\n' "${h2_results[@]}"
 fi
 if ((${#idle_results[@]})); then
