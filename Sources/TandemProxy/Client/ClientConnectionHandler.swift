@@ -124,7 +124,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         frontendAddress = context.channel.localAddress
         clientIP = clientAddress?.ipAddress
         phase = .idle(deadline: currentTime + frontend.keepAliveTimeout)
-        armTimer()
+        // A stream's head arrives with the stream (its HEADERS opened it): no idle or header deadline to watch.
+        if !servesHTTP2Stream { armTimer() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -250,7 +251,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     return
                 }
                 phase = .readingHead(scanned: 0, deadline: currentTime + frontend.headerTimeout)
-                armTimer()
+                // A stream's adapter hands over the whole head in one read.
+                if !servesHTTP2Stream { armTimer() }
             case .readingHead(let scanned, let deadline):
                 switch RequestHeadParser.scan(buffer, from: scanned, limits: frontend.headLimits) {
                 case .incomplete(let scanned):

@@ -256,10 +256,13 @@ struct HTTP2ResponseReader {
                 if head.isConnectionSpecific(field) { continue }
             }
             let name = head.bytes.withUnsafeReadableBytes { raw in
-                String(
-                    decoding: raw[field.name].lazy.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 },
-                    as: UTF8.self
-                )
+                let source = UnsafeRawBufferPointer(rebasing: raw[field.name])
+                return String(unsafeUninitializedCapacity: source.count) { name in
+                    for (index, byte) in source.enumerated() {
+                        name[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+                    }
+                    return source.count
+                }
             }
             headers.add(name: name, value: head.string(field.value))
         }

@@ -1,6 +1,6 @@
 import NIOCore
-import Testing
 import TandemConfig
+import Testing
 
 /// A reload that changes a frontend's HTTP/2 settings: new connections get the new ones at once, a connection
 /// opened before keeps serving its streams on the old ones and is then sent GOAWAY, as HTTP/1.1 keep-alive
