@@ -5,7 +5,9 @@ let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tandem", targets: ["tandem"])
+        .executable(name: "tandem", targets: ["tandem"]),
+        // scripts/bench.sh's h2_floor scenario: what swift-nio-http2 costs per request by itself.
+        .executable(name: "tandem-h2-floor", targets: ["H2FloorBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -19,6 +21,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        .executableTarget(
+            name: "H2FloorBench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
+            path: "Benchmarks/H2Floor"
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [

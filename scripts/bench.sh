@@ -11,6 +11,7 @@
 #   BENCH_SCENARIOS="access_log_ab access_log_ab_json" BENCH_AB_ROUNDS=10 scripts/bench.sh
 #   BENCH_SCENARIOS=metrics_ab scripts/bench.sh
 #   BENCH_SCENARIOS=h2 scripts/bench.sh
+#   BENCH_SCENARIOS=h2_floor scripts/bench.sh
 #
 # Scenarios: round_robin, least_connections, cookie, tls, tls_handshake (BENCH_CONNECTIONS, default 64);
 # c16, c256, c1000 (round_robin keep-alive at 16, 256, 1,000 connections, wrk timeouts counted);
@@ -36,6 +37,11 @@
 # both: h2load -c BENCH_H2_CONNECTIONS (default 64) -m BENCH_H2_STREAMS (default 10) -t BENCH_THREADS for
 # BENCH_SECONDS (-D) after a 2 s warm-up; req/s, p50 and p99 request time (from h2load's per-request log) and max,
 # the proxy's CPU µs per request, and the failed requests.
+# h2_floor: what the h2 target can be, in cleartext h2 (prior knowledge, the same h2load load): Tandem (h2c: true)
+# and HAProxy (`bind ... proto h2`) proxying to the nginx servers, beside two programs that answer every stream
+# themselves with a fixed 200 and read no server: swift-nio-http2 alone (tandem-h2-floor, built here, with NIOHTTP2's
+# per-stream child channels as Tandem uses them, and with every frame on the connection's pipeline) and HAProxy alone
+# (`http-request return`). Their CPU µs per request is the least each HTTP/2 implementation spends per request.
 # NAME@THREADS runs NAME with THREADS proxy threads instead of BENCH_PROXY_THREADS (e.g. round_robin@2).
 #
 # Bounded: each measurement lasts BENCH_SECONDS (default 10) after a 2 s warm-up; idle holds at most 60 s;
@@ -71,7 +77,7 @@ for entry in $scenarios; do
     case ${entry%@*} in
         round_robin | least_connections | cookie | tls | tls_handshake | c16 | c256 | c1000 | idle | body) ;;
         access_log | access_log_json | access_log_ab | access_log_ab_json | metrics | metrics_ab) ;;
-        l4_stream | l4_connect | h2) ;;
+        l4_stream | l4_connect | h2 | h2_floor) ;;
         *) die "unknown scenario ${entry%@*}" ;;
     esac
     [[ $entry != *@* || ${entry#*@} =~ ^[1-9][0-9]?$ ]] || die "bad proxy thread count in $entry (NAME@THREADS)"
@@ -171,7 +177,7 @@ to_us() {
 # warm-up; the CPU is the proxy's ($proxy_pid) over the measured run, the percentiles are of every request's time
 # in h2load's --log-file. Every run is cut at its duration + 30 s.
 measure_h2() {
-    local name=$1 port=$2 url="https://127.0.0.1:$2/" args=(-c "$h2_connections" -m "$h2_streams" -t "$threads")
+    local name=$1 port=$2 url="$scheme://127.0.0.1:$2/" args=(-c "$h2_connections" -m "$h2_streams" -t "$threads")
     timeout 40 h2load "${args[@]}" -D 2 "$url" >/dev/null 2>&1 || true
     local before after
     before=$(cpu_ticks "$proxy_pid")
@@ -219,6 +225,7 @@ start_tandem() { # PORT BALANCE PERSISTENCE
     local port=$1 balance=$2 persistence=$3 tls="" access_log="" stats=""
     [[ -n $stats_port ]] && stats=", stats: { bind: \"127.0.0.1:$stats_port\" }"
     [[ $scheme == https ]] && tls="tls: { certificates: [$dir/site.pem] }"
+    [[ $scenario == h2_floor ]] && tls="h2c: true"
     [[ -n $log_format ]] && access_log="log: { file: $dir/tandem-access.log, format: $log_format }"
     cat >"$dir/tandem.yaml" <<YAML
 node: { name: bench, threads: $proxy_threads, drain_timeout: 1s$stats }
@@ -247,6 +254,10 @@ start_haproxy() { # PORT BALANCE COOKIE(yes|no)
     local port=$1 balance=$2 cookie=$3 cookie_line="" c1="" c2="" ssl="" log_lines=""
     [[ $scheme == https ]] && ssl="ssl crt $dir/site.pem alpn http/1.1"
     [[ $scenario == h2 ]] && ssl="ssl crt $dir/site.pem alpn h2,http/1.1"
+    [[ $scenario == h2_floor ]] && ssl="proto h2"
+    # h2_floor's HAProxy alone: it answers every request itself.
+    local answer=""
+    [[ $balance == inline ]] && { answer="http-request return status 200 content-type text/plain string ok"; balance=roundrobin; }
     [[ -n $log_format ]] && log_lines=$'    log stderr format raw local0\n    option httplog'
     if [[ $cookie == yes ]]; then cookie_line="cookie TANDEM_SRV insert indirect nocache"; c1="cookie be1"; c2="cookie be2"; fi
     cat >"$dir/haproxy.cfg" <<CFG
@@ -264,6 +275,7 @@ defaults
 $log_lines
 frontend web
     bind 127.0.0.1:$port $ssl
+    $answer
     default_backend app
 backend app
     balance $balance
@@ -638,10 +650,44 @@ run_h2() {
     read -r -a h <"$dir/haproxy-$name.out"
     local p99_ratio
     p99_ratio=$(ratio "$(to_us "${t[2]}")" "$(to_us "${h[2]}")")
-    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %10s %9s' "$name" tandem "${t[@]}")")
-    h2_results+=("$(printf '%-18s %-8s %12s %10s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s, p99 %s' \
+    h2_results+=("$(printf '%-18s %-16s %12s %10s %10s %10s %10s %9s' "$name" tandem "${t[@]}")")
+    h2_results+=("$(printf '%-18s %-16s %12s %10s %10s %10s %10s %9s   tandem/haproxy: req/s %s, CPU/req %s, p99 %s' \
         "$name" haproxy "${h[@]}" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" "$p99_ratio")")
     summary_row "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" "$p99_ratio" - - -
+}
+
+# run_h2_floor NAME — the h2_floor scenario: Tandem and HAProxy proxying h2c, then swift-nio-http2 and HAProxy
+# answering alone; prints nothing, adds rows to h2_results and summary.
+run_h2_floor() {
+    local name=$1 port row mode t h
+    scheme=http
+    log "$name: building tandem-h2-floor (release)"
+    swift build -c release --product tandem-h2-floor >/dev/null 2>&1 || swift build -c release --product tandem-h2-floor
+    for row in tandem haproxy nio-multiplexer nio-frames haproxy-inline; do
+        port=$(free_port)
+        log "$name: $row"
+        case $row in
+            tandem) start_tandem "$port" round_robin "" ;;
+            haproxy) start_haproxy "$port" roundrobin no ;;
+            haproxy-inline) start_haproxy "$port" inline no ;;
+            nio-*)
+                mode=${row#nio-}
+                "$ROOT/.build/release/tandem-h2-floor" "$port" "$mode" & proxy_pid=$!
+                wait_for_port 127.0.0.1 "$port" || die "tandem-h2-floor did not start"
+                ;;
+        esac
+        measure_h2 "$row-$name" "$port" >"$dir/$row-$name.out"
+        stop_proxy
+        read -r -a t <"$dir/$row-$name.out"
+        h2_results+=("$(printf '%-18s %-16s %12s %10s %10s %10s %10s %9s' "$name" "$row" "${t[@]}")")
+    done
+    read -r -a t <"$dir/tandem-$name.out"
+    read -r -a h <"$dir/haproxy-$name.out"
+    read -r -a f <"$dir/nio-multiplexer-$name.out"
+    h2_results+=("$(printf '%-18s tandem/haproxy: req/s %s, CPU/req %s; swift-nio-http2 alone (multiplexer)/haproxy proxying: CPU/req %s' \
+        "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" "$(ratio "${f[4]}" "${h[4]}")")")
+    summary_row "$name" "$(ratio "${t[0]}" "${h[0]}")" "$(ratio "${t[4]}" "${h[4]}")" \
+        "$(ratio "$(to_us "${t[2]}")" "$(to_us "${h[2]}")")" - - -
 }
 
 results=() idle_results=() body_results=() stream_results=() connect_results=() summary=() log_costs=() h2_results=()
@@ -660,13 +706,14 @@ for entry in $scenarios; do
         tls) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         tls_handshake) tb=round_robin; hb=roundrobin; persistence=""; cookie=no ;;
         c16 | c256 | c1000) tb=round_robin; hb=roundrobin; persistence=""; cookie=no; wrk_connections=${scenario#c} ;;
-        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json | metrics_ab | h2) ;;
+        idle | body | l4_stream | l4_connect | access_log_ab | access_log_ab_json | metrics_ab | h2 | h2_floor) ;;
         *) die "unknown scenario $scenario" ;;
     esac
     scheme=http; [[ $scenario == tls* ]] && scheme=https
     if [[ $scenario == idle || $scenario == body ]]; then run_memory "$entry"; continue; fi
     if [[ $scenario == l4_* ]]; then "run_$scenario" "$entry"; continue; fi
     if [[ $scenario == h2 ]]; then run_h2 "$entry"; continue; fi
+    if [[ $scenario == h2_floor ]]; then run_h2_floor "$entry"; continue; fi
     if [[ $scenario == access_log_ab* ]]; then
         run_ab "$entry" "$([[ $scenario == *_json ]] && echo json || echo text)"
         continue
@@ -743,8 +790,9 @@ fi
 if ((${#h2_results[@]})); then
     echo
     echo "h2: h2load $(h2load --version | awk '{print $2; exit}') -c $h2_connections -m $h2_streams -t $threads" \
-        "-D ${seconds}s over TLS (ALPN h2), servers in HTTP/1.1; p50, p99 and max request time; CPU = the proxy's µs/request"
-    printf '%-18s %-8s %12s %10s %10s %10s %10s %9s\n' scenario proxy req/s p50 p99 max 'CPU µs/req' failed
+        "-D ${seconds}s over TLS (ALPN h2; h2_floor: cleartext h2), servers in HTTP/1.1; p50, p99 and max request time;" \
+        "CPU = the proxy's µs/request"
+    printf '%-18s %-16s %12s %10s %10s %10s %10s %9s\n' scenario proxy req/s p50 p99 max 'CPU µs/req' failed
     printf '%s\n' "${h2_results[@]}"
 fi
 if ((${#idle_results[@]})); then
