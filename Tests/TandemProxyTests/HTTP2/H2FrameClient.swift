@@ -216,6 +216,15 @@ final class H2FrameClient {
         }
     }
 
+    /// The value the proxy's first SETTINGS frame gives `parameter` (0x3: SETTINGS_MAX_CONCURRENT_STREAMS); nil when
+    /// no SETTINGS came within `timeout` or it does not name the parameter.
+    func advertisedSetting(_ parameter: UInt16, timeout: Duration = .seconds(5)) async -> UInt32? {
+        guard let settings = await frame(timeout: timeout, where: { $0.type == FrameType.settings }) else { return nil }
+        return stride(from: 0, to: settings.payload.count - 5, by: 6).first {
+            UInt16(settings.payload[$0]) << 8 | UInt16(settings.payload[$0 + 1]) == parameter
+        }.map { Frame.uint32(settings.payload, at: $0 + 2) }
+    }
+
     /// Waits for GOAWAY; nil when none came within `timeout`.
     func goAway(timeout: Duration = .seconds(5)) async -> Frame? {
         await frame(timeout: timeout) { $0.type == FrameType.goAway }

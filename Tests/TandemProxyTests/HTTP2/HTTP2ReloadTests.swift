@@ -9,14 +9,6 @@ import Testing
 struct HTTP2ReloadTests {
     private typealias C = H2FrameClient
 
-    /// The SETTINGS_MAX_CONCURRENT_STREAMS the proxy's first SETTINGS frame advertises.
-    private static func advertisedStreamLimit(_ client: C) async throws -> UInt32? {
-        let settings = try #require(await client.frame(timeout: .seconds(5)) { $0.type == C.FrameType.settings })
-        return stride(from: 0, to: settings.payload.count, by: 6).first {
-            settings.payload[$0] == 0 && settings.payload[$0 + 1] == 3
-        }.map { C.Frame.uint32(settings.payload, at: $0 + 2) }
-    }
-
     private static func reload(_ proxy: TestProxy, backend: TestBackend, frontend: [String]) async throws {
         let yaml = TestProxy.configuration(
             port: try #require(proxy.address.port),
@@ -41,12 +33,12 @@ struct HTTP2ReloadTests {
 
         try await Self.reload(proxy, backend: backend, frontend: ["h2c: true", "h2: { max_concurrent_streams: 3 }"])
         let first = try await C.connect(to: proxy)
-        #expect(try await Self.advertisedStreamLimit(first) == 3)
+        #expect(await first.advertisedSetting(0x3) == 3)
         #expect(try await first.request(stream: 1, C.get("/one")).status == 200)
 
         try await Self.reload(proxy, backend: backend, frontend: ["h2c: true", "h2: { max_concurrent_streams: 5 }"])
         let second = try await C.connect(to: proxy)
-        #expect(try await Self.advertisedStreamLimit(second) == 5)
+        #expect(await second.advertisedSetting(0x3) == 5)
         #expect(try await second.request(stream: 1, C.get("/two")).status == 200)
         // The connection from before the reload still serves a stream, then is told to go.
         #expect(try await first.request(stream: 3, C.get("/one-more")).status == 200)
