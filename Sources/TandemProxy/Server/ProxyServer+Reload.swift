@@ -266,6 +266,25 @@ extension ProxyServer {
     }
 
     /// After the swap: new listeners accept, new checks start, and what the new world dropped winds down.
+    /// Closes the access logs of `retired` frontends that no frontend of `world` writes, once the connections that
+    /// still write them have had the reload's idle grace and the drain timeout to end; a line logged later is
+    /// dropped and counted, as on a full disk.
+    private func retireAccessLogs(of retired: [FrontendRuntime], keeping world: World) {
+        let kept = Set(world.frontends.compactMap { $0.accessLog.map(ObjectIdentifier.init) })
+        let unused = retired.compactMap(\.accessLog).filter { !kept.contains(ObjectIdentifier($0)) }
+        guard !unused.isEmpty else { return }
+        retiredAccessLogs.withLock { $0 += unused }
+        let ids = Set(unused.map(ObjectIdentifier.init))
+        let delay = Self.reloadIdleGrace + TimeAmount(world.configuration.node.drainTimeout)
+        group.next().scheduleTask(in: delay) { [self] in
+            let due = retiredAccessLogs.withLock { logs in
+                defer { logs.removeAll { ids.contains(ObjectIdentifier($0)) } }
+                return logs.filter { ids.contains(ObjectIdentifier($0)) }
+            }
+            Task { for log in due { await log.close() } }
+        }
+    }
+
     private func finish(_ plan: Plan, initialCounters: [ObjectIdentifier: [Int: HealthCounter]]) {
         for listener in plan.bound {
             listener.channel.setOption(.autoRead, value: true).whenFailure { [logger] error in
@@ -296,6 +315,7 @@ extension ProxyServer {
             backends += retired
         }
         for frontend in plan.retiredFrontends { frontend.clientConnections.closeAfterNextResponse() }
+        retireAccessLogs(of: plan.retiredFrontends, keeping: plan.world)
         if !plan.retiredFrontends.isEmpty {
             let retired = plan.retiredFrontends
             group.next().scheduleTask(in: Self.reloadIdleGrace) {

@@ -29,6 +29,9 @@ public final class ProxyServer: Service, Sendable {
     let retiredListeners = Mutex<[ObjectIdentifier: Listener]>([:])
     /// Backends a reload replaced or removed that still serve requests accepted before it.
     let retiredBackends = Mutex<[BackendRuntime]>([])
+    /// Access logs a reload stopped using (a frontend removed, or its `log:` changed): still written by the
+    /// connections accepted before, closed once those have had the drain timeout to finish, or at the drain.
+    let retiredAccessLogs = Mutex<[AccessLog]>([])
     /// Set while a reload runs; a second one is refused rather than interleaved.
     let reloading = Atomic<Bool>(false)
 
@@ -128,6 +131,10 @@ public final class ProxyServer: Service, Sendable {
             logger.info("drained")
         }
         for frontend in frontends { await frontend.accessLog?.close() }
+        for log in retiredAccessLogs.withLock({ logs in
+            defer { logs.removeAll() }
+            return logs
+        }) { await log.close() }
     }
 
     /// Binds `frontend`'s address; the listener serves whatever frontend its slot holds when a client connects.

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TandemConfig
 import Testing
 
 /// The access log of a proxy on loopback with real servers: the line each kind of request or tunnel leaves, and
@@ -30,6 +31,15 @@ struct AccessLogProxyTests {
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// How many of this process's descriptors are open on `path` (from /proc/self/fd).
+    static func descriptors(on path: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path
+        }
+        .count
     }
 
     /// The fields of a text line after the date, split where the format puts spaces (the request in quotes is one).
@@ -259,6 +269,43 @@ struct AccessLogProxyTests {
         #expect(old.count == 1)
         #expect(old.first?.contains("\"GET /before HTTP/1.1\"") == true)
         await proxy.stop()
+        await backend.close()
+    }
+
+    /// A reload that moves the log to another file: requests after it are logged there, and the old file is closed
+    /// once the connections from before have had the idle grace and the drain timeout (here 1 s) to end.
+    @Test func aReloadThatMovesTheLogClosesTheOldFile() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let backend = try await TestBackend(name: "alive")
+        let proxy = try await TestProxy.start(
+            backends: [BackendSpec(ports: [backend.port])],
+            frontend: [scratch.logLine()],
+            drainTimeout: "1s"
+        )
+        #expect(try await proxy.getOnce("/before").status == 200)
+        #expect(await scratch.waitForLines(1).count == 1)
+        #expect(Self.descriptors(on: scratch.path) == 1)
+
+        let moved = scratch.directory + "/moved.log"
+        let yaml = TestProxy.configuration(
+            port: try #require(proxy.address.port),
+            backends: [BackendSpec(ports: [backend.port])],
+            frontend: ["log: { file: \"\(moved)\", format: text }"],
+            drainTimeout: "1s"
+        )
+        _ = try await proxy.server.reload(to: try ConfigLoader.parse(yaml: yaml, file: "test.yaml"))
+        #expect(try await proxy.getOnce("/after").status == 200)
+        let after = await scratch.waitForLines(1, in: moved)
+        #expect(after.count == 1 && after[0].contains("GET /after"))
+        #expect(scratch.lines().count == 1)
+        #expect(
+            await eventually(timeout: .seconds(8)) { Self.descriptors(on: scratch.path) == 0 },
+            "old log still open"
+        )
+        #expect(Self.descriptors(on: moved) == 1)
+        await proxy.stop()
+        #expect(Self.descriptors(on: moved) == 0)
         await backend.close()
     }
 }
