@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # An IPv6 VIP works like the IPv4 one: the pair with PAIR_IPV6 (VIP 2001:2::100/64 beside 198.18.0.100/24, a
 # frontend on [2001:2::100]:80). lb-a holds it; lb-b's listener is bound to it while lb-b does not hold it
-# (IPV6_FREEBIND). A client polls http://[2001:2::100]/ with curl; SIGKILL of lb-a's daemon → its helper releases
+# (IPV6_FREEBIND). A client probes http://[2001:2::100]/ with `tandem probe`; SIGKILL of lb-a's daemon → its helper releases
 # the VIP, lb-b claims it after the dead window and sends an unsolicited neighbour advertisement (ICMPv6 136,
 # target 2001:2::100, from lb-b's MAC, captured on the client), the client's neighbour entry moves to lb-b's MAC
-# and its requests succeed again. Prints the client's outage: first failed request to the first success after it,
-# both by send time.
+# and its requests succeed again. Prints the client's outage as the prober measures it: first failed probe to the
+# first success after it, both by send time.
 #
 # Usage: ipv6-failover.sh PATH/TO/tandem      (root; iproute2, tcpdump, python3, curl)
 # Lab: scripts/lib/ha-pair.sh (198.18.0.0/24, 198.18.1.0/24 and 2001:2::/64 only).
@@ -16,11 +16,12 @@ tag="v6$$"
 source "$ROOT/scripts/lib/ha-pair.sh"
 pair_require tcpdump:tcpdump
 export PAIR_IPV6=1
-PAIR_SHOW='*.out *.txt'
+PAIR_SHOW='*.out *.txt *.json *.jsonl'
 vip=2001:2::100
 mac_of() { ip -n "$1" -br link show dev eth0 | awk '{print $3}'; }
 holds6() { [[ $(holders $vip) == "$1" ]]; }
-successes() { (($(grep -c ' ok$' "$dir/client.out") >= $1)); }
+successes() { (($(grep -c '"status":200' "$dir/client.jsonl") >= $1)); }
+monotonic() { python3 -c 'import time; print(time.monotonic())'; }
 
 make_lab
 run_pair 100ms
@@ -42,23 +43,15 @@ other_pids+=($!)
 tcpdump_pid=$!
 wait_until 5 grep -qs "listening on" "$dir/tcpdump.log" || fail "tcpdump did not start"
 
-# The client: a request every 20 ms on a new connection, at most 400 requests or 8 s; "SENT_MS ok|fail" each.
-ip netns exec "$ns_cl" bash -c '
-    deadline=$(($(date +%s%N) + 8000000000))
-    for ((i = 0; i < 400 && $(date +%s%N) < deadline; i++)); do
-        sent=$(($(date +%s%N) / 1000000))
-        if curl -g -f -s -o /dev/null --connect-timeout 0.5 -m 1 "http://['$vip']/"; then
-            echo "$sent ok"
-        else
-            echo "$sent fail"
-        fi
-        sleep 0.02
-    done' >"$dir/client.out" 2>&1 &
+# The client: a probe every 20 ms on a new connection for 8 s, each with a 1 s limit; one JSON line per probe
+# (send time on CLOCK_MONOTONIC), the report as JSON on standard error.
+ip netns exec "$ns_cl" "$tandem" probe "http://[$vip]/" --duration 8s --interval 20ms --timeout 1s --lines --json \
+    >"$dir/client.jsonl" 2>"$dir/client-report.json" &
 client_pid=$!
 other_pids+=($client_pid)
 wait_until 5 successes 10 || fail "the client's requests do not succeed"
 
-killed_ms=$(now_ms)
+killed_ms=$(now_ms) killed_mono=$(monotonic)
 kill_role daemon-lb-a
 wait_until 5 holds6 lb-b || fail "lb-b did not take $vip over (holders: $(holders $vip))"
 claimed_ms=$(now_ms)
@@ -66,7 +59,7 @@ claimed_ms=$(now_ms)
 wait_until 5 state_is lb-b ACTIVE || fail "lb-b does not report ACTIVE"
 vips=$(status_field lb-b '[(v["address"], v["holder"]) for v in s["ha"]["vips"]]')
 [[ $vips == "[('198.18.0.100/24', 'lb-b'), ('$vip/64', 'lb-b')]" ]] || fail "lb-b's status: $vips"
-wait "$client_pid"
+wait "$client_pid" || fail "tandem probe: [$vip] did not answer at the end: $(cat "$dir/client-report.json")"
 kill "$tcpdump_pid" 2>/dev/null
 wait "$tcpdump_pid" 2>/dev/null
 
@@ -90,27 +83,27 @@ neigh=$(ip -n "$ns_cl" -6 neigh show $vip)
 body=$(ip netns exec "$ns_cl" curl -g -s -m 2 "http://[$vip]/") || fail "curl through [$vip] after failover failed"
 [[ $body == "hello from the backend" ]] || fail "unexpected body through [$vip] after failover: $body"
 
-outage=$(python3 - "$dir/client.out" <<'PY'
-import sys
-rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
-first_fail = next((i for i, (_, r) in enumerate(rows) if r == "fail"), None)
-if first_fail is None:
-    # The crash farewell can move the VIP between two requests: no failure at all is the best outcome.
-    print(0, 0, len(rows), 0); sys.exit(0)
-back = next((i for i in range(first_fail, len(rows)) if rows[i][1] == "ok"), None)
-if back is None:
-    print("error: no request succeeded after the kill", file=sys.stderr); sys.exit(1)
-runs = sum(1 for i, (_, r) in enumerate(rows) if r == "fail" and (i == 0 or rows[i - 1][1] == "ok"))
-after = sum(1 for _, r in rows[back:] if r == "ok")
-if runs != 1 or after < 10:
-    print(f"error: {runs} failure runs, {after} successes after the last", file=sys.stderr); sys.exit(1)
-print(int(rows[back][0]) - int(rows[first_fail][0]), back - first_fail, len(rows), rows[first_fail][0])
+outage=$(python3 - "$dir/client-report.json" "$dir/client.jsonl" "$killed_mono" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+probes = sorted((json.loads(line) for line in open(sys.argv[2]) if line.strip()), key=lambda p: p["sent"])
+killed = float(sys.argv[3])
+if report["failed"] == 0:
+    # The crash farewell can move the VIP between two probes: no failure at all is the best outcome.
+    print(0, 0, report["probes"]); sys.exit(0)
+first_fail = next(p for p in probes if p["failure"] is not None)
+# A probe sent up to its 1 s limit before the kill may fail because of it; one sent earlier may not.
+if first_fail["sent"] < killed - 1.05:
+    print(f"error: a probe sent {killed - first_fail['sent']:.3f} s before the kill failed", file=sys.stderr); sys.exit(1)
+after = sum(1 for p in probes if p["status"] == 200 and p["sent"] > first_fail["sent"])
+if report["outageMs"] is None or report["failureRuns"] != 1 or after < 10:
+    print(f"error: outage {report['outageMs']}, {report['failureRuns']} failure runs, {after} successes after",
+          file=sys.stderr); sys.exit(1)
+print(round(report["outageMs"]), report["failed"], report["probes"])
 PY
 ) || fail "client outage not measured"
-read -r outage_ms failed total first_fail_ms <<<"$outage"
-# A request sent up to its 1 s limit before the kill may fail because of it; one sent earlier may not.
-((failed == 0 || first_fail_ms >= killed_ms - 1050)) || fail "a request failed before lb-a was killed"
+read -r outage_ms failed total <<<"$outage"
 echo "IPv6 failover: lb-b held $vip $((claimed_ms - killed_ms)) ms after the kill (polled); client outage" \
-    "${outage_ms} ms ($failed of $total requests failed); unsolicited NA from lb-b $mac_b seen; neighbour entry → lb-b"
+    "${outage_ms} ms ($failed of $total probes failed); unsolicited NA from lb-b $mac_b seen; neighbour entry → lb-b"
 ((outage_ms < 2000)) || fail "outage ${outage_ms} ms"
 echo "ok ($(elapsed_ms) ms)"
