@@ -3,6 +3,10 @@ import NIOPosix
 import TandemControl
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The drill's prober against a real loopback listener that goes away and comes back on the same port.
 @Suite("Drill prober", .timeLimit(.minutes(1)))
 struct DrillProberTests {
@@ -60,6 +64,37 @@ struct DrillProberTests {
         #expect(outage >= .milliseconds(250))
         #expect(outage < .seconds(3))
         #expect(ProbeOutage(results).failureRuns == 1)
+    }
+
+    /// Probes keep their rate while the prober's loop runs late: another task holds the loop 8 ms at a time, so each
+    /// tick runs up to 8 ms after its slot. A fixed delay after each tick sent 54 in the first second here; the fixed
+    /// rate sends one per 10 ms slot, and never more.
+    @Test func keepsItsRateWhenTheLoopIsLate() async throws {
+        let listener = try await listen(port: 0)
+        let port = try #require(listener.localAddress?.port)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let blocker = group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { _ in
+            usleep(8000)
+        }
+        let prober = DrillProber(
+            target: try ProbeTarget(url: "http://127.0.0.1:\(port)/"),
+            interval: .milliseconds(10),
+            timeout: .milliseconds(500),
+            maximumProbes: 1000,
+            group: group
+        )
+        let started = ContinuousClock.now
+        prober.start()
+        try await Task.sleep(for: .seconds(1))
+        let results = await prober.stop()
+        let elapsed = ContinuousClock.now - started
+        blocker.cancel()
+        try await listener.close()
+        try await group.shutdownGracefully()
+
+        let sent = results.filter { $0.sentAt < .seconds(1) }.count
+        #expect(sent >= 90, "\(sent) probes in the first second")
+        #expect(results.count <= Int(elapsed / .milliseconds(10)) + 2, "\(results.count) probes in \(elapsed)")
     }
 
     /// Echoes what it reads (a layer-4 service for `tcp://` probes).

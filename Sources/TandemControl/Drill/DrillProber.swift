@@ -14,6 +14,10 @@ import Glibc
 /// sends them: a tick while a request is in flight is skipped, a failure drops the connection and the next probe
 /// opens a new one, and so does a connection the server closed while idle (that is not a failed request). Results
 /// are kept in memory (a drill of a minute at 10 ms is 6,000 small records).
+///
+/// Probes go out at a fixed rate, at `start + n × interval`, not a fixed delay after each: on a loaded host the
+/// loop's wake-up latency would otherwise add to every interval and thin the probes. A tick that comes too late for
+/// its slot is sent at once and the slots it overran are skipped, never sent in a burst.
 public final class DrillProber: Sendable {
     private let target: ProbeTarget
     private let interval: Duration
@@ -26,7 +30,8 @@ public final class DrillProber: Sendable {
     public let monotonicStart: Duration
     private let results = Mutex<[ProbeResult]>([])
     private let outstanding = Mutex<Int>(0)
-    private let ticker = Mutex<RepeatedTask?>(nil)
+    /// The next tick, and whether `stop()` ended the ticking.
+    private let ticker = Mutex<(next: Scheduled<Void>?, stopped: Bool)>((nil, false))
     private let onResult = Mutex<(@Sendable (ProbeResult) -> Void)?>(nil)
     private let kept = Mutex(KeptConnection())
     private let maximumProbes: Int
@@ -65,15 +70,23 @@ public final class DrillProber: Sendable {
     /// Starts probing; `onResult` is called with each result as it completes, on the prober's event loop.
     public func start(onResult: (@Sendable (ProbeResult) -> Void)? = nil) {
         self.onResult.withLock { $0 = onResult }
-        let task = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: TimeAmount(interval)) { task in
-            let sent = self.sent.add(1, ordering: .relaxed).newValue
-            if sent > self.maximumProbes {
-                task.cancel()
-                return
-            }
-            if self.keepAlive { self.probeOnKeptConnection() } else { self.probe() }
+        let first = NIODeadline.now()
+        eventLoop.execute { self.tick(slot: 0, first: first) }
+    }
+
+    /// Sends slot `slot`'s probe and schedules the next slot that has not passed yet.
+    private func tick(slot: Int64, first: NIODeadline) {
+        guard !ticker.withLock({ $0.stopped }) else { return }
+        guard sent.add(1, ordering: .relaxed).newValue <= maximumProbes else { return }
+        if keepAlive { probeOnKeptConnection() } else { probe() }
+        let step = TimeAmount(interval).nanoseconds
+        let behind = (NIODeadline.now() - first).nanoseconds / max(step, 1)
+        let next = max(slot + 1, behind + 1)
+        let deadline = first + .nanoseconds(next * step)
+        ticker.withLock { state in
+            guard !state.stopped else { return }
+            state.next = eventLoop.scheduleTask(deadline: deadline) { self.tick(slot: next, first: first) }
         }
-        ticker.withLock { $0 = task }
     }
 
     /// The results so far, in the order the probes were sent.
@@ -87,9 +100,10 @@ public final class DrillProber: Sendable {
     /// Stops sending, waits for the probes in flight (at most `timeout` more), closes a kept connection, and
     /// returns every result in the order sent.
     public func stop() async -> [ProbeResult] {
-        ticker.withLock { task in
-            task?.cancel()
-            task = nil
+        ticker.withLock { state in
+            state.stopped = true
+            state.next?.cancel()
+            state.next = nil
         }
         let deadline = ContinuousClock.now.advanced(by: timeout + .milliseconds(100))
         while outstanding.withLock({ $0 }) > 0 && ContinuousClock.now < deadline {
