@@ -124,8 +124,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         frontendAddress = context.channel.localAddress
         clientIP = clientAddress?.ipAddress
         phase = .idle(deadline: currentTime + frontend.keepAliveTimeout)
-        // A stream's head arrives with the stream (its HEADERS opened it): no idle or header deadline to watch.
-        if !servesHTTP2Stream { armTimer() }
+        armTimer()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -251,8 +250,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                     return
                 }
                 phase = .readingHead(scanned: 0, deadline: currentTime + frontend.headerTimeout)
-                // A stream's adapter hands over the whole head in one read.
-                if !servesHTTP2Stream { armTimer() }
+                armTimer()
             case .readingHead(let scanned, let deadline):
                 switch RequestHeadParser.scan(buffer, from: scanned, limits: frontend.headLimits) {
                 case .incomplete(let scanned):
@@ -614,6 +612,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context else { return }
         let wanted: NIODeadline?
         switch phase {
+        case .idle where servesHTTP2Stream, .readingHead where servesHTTP2Stream:
+            // A stream's head arrives with the stream (its HEADERS opened it), whole: no idle or header deadline.
+            wanted = nil
         case .idle(let deadline):
             // No later than a head that starts now would be due, so the first byte of a request never has to move
             // the timer earlier: a keep-alive connection costs one timer expiry per header timeout, not a

@@ -265,7 +265,6 @@ extension ProxyServer {
         }
     }
 
-    /// After the swap: new listeners accept, new checks start, and what the new world dropped winds down.
     /// Closes the access logs of `retired` frontends that no frontend of `world` writes, once the connections that
     /// still write them have had the reload's idle grace and the drain timeout to end; a line logged later is
     /// dropped and counted, as on a full disk.
@@ -285,6 +284,7 @@ extension ProxyServer {
         }
     }
 
+    /// After the swap: new listeners accept, new checks start, and what the new world dropped winds down.
     private func finish(_ plan: Plan, initialCounters: [ObjectIdentifier: [Int: HealthCounter]]) {
         for listener in plan.bound {
             listener.channel.setOption(.autoRead, value: true).whenFailure { [logger] error in
